@@ -1,0 +1,204 @@
+package import Logging
+package import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+package import XMPPCore
+
+/// Herald's XEP-0114 link to its XMPP server: connects, authenticates, reconnects after drops,
+/// keeps the stream alive and closes it cleanly on graceful shutdown.
+///
+/// Inbound stanzas arrive on `inbound` (bounded; reading pauses while it is full); `send` writes
+/// one stanza and suspends while the socket is not writable.
+package final class ComponentConnection: Service, Sendable {
+    private enum Link {
+        /// No stream is established; sends fail.
+        case disconnected
+        /// Stanzas may be written.
+        case established(NIOAsyncChannelOutboundWriter<ByteBuffer>)
+        /// Our `</stream:stream>` is sent or about to be; sends fail.
+        case closing
+    }
+
+    private struct Shared {
+        var link: Link = .disconnected
+        var sessionsEstablished = 0
+    }
+
+    private let configuration: ComponentConfiguration
+    private let logger: Logger
+    private let eventLoopGroup: any EventLoopGroup
+    private let shared = Mutex(Shared())
+
+    /// Stanzas from the server, in arrival order, across reconnects; ends when `run()` returns.
+    package let inbound: BoundedStanzaQueue
+
+    package init(configuration: ComponentConfiguration, logger: Logger, eventLoopGroup: any EventLoopGroup) {
+        self.configuration = configuration
+        self.logger = logger
+        self.eventLoopGroup = eventLoopGroup
+        self.inbound = BoundedStanzaQueue(capacity: configuration.inboundQueueCapacity)
+    }
+
+    /// Sends one stanza; it must carry `from` and `to` (XEP-0114 §3).
+    package func send(_ stanza: XMLElement) async throws(ComponentError) {
+        let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>? = self.shared.withLock { shared in
+            if case .established(let writer) = shared.link { writer } else { nil }
+        }
+        guard let writer else {
+            throw ComponentError(.notConnected, "no component stream is established")
+        }
+        let bytes = ByteBuffer(string: XMLSerializer.serialize(stanza, inheritedNamespace: Namespace.component))
+        do {
+            try await writer.write(bytes)
+        } catch {
+            throw ComponentError(.connectionClosed, "the component stream closed before the stanza was written")
+        }
+    }
+
+    package func run() async throws {
+        defer { self.inbound.finish() }
+        let backoff = BackoffPolicy(
+            initialDelay: self.configuration.reconnectInitialDelay,
+            maximumDelay: self.configuration.reconnectMaximumDelay
+        )
+        var random = SystemRandomNumberGenerator()
+        var attempt = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let establishedBefore = self.shared.withLock { $0.sessionsEstablished }
+            do {
+                try await self.runSession()
+                return
+            } catch let error as ComponentError where error.isFatal {
+                self.logger.error("component connection refused", metadata: ["xmpp.error": "\(error)"])
+                throw error
+            } catch {
+                self.logger.warning(
+                    "component connection lost",
+                    metadata: [
+                        "xmpp.error": "\(error)", "xmpp.host": "\(self.configuration.host)",
+                        "xmpp.port": "\(self.configuration.port)",
+                    ]
+                )
+            }
+            let wasEstablished = self.shared.withLock { $0.sessionsEstablished } > establishedBefore
+            attempt = wasEstablished ? 1 : attempt + 1
+            let delay = backoff.delay(attempt: attempt, using: &random)
+            self.logger.info("component reconnecting", metadata: ["xmpp.attempt": "\(attempt)", "xmpp.delay": "\(delay)"])
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// One TCP connection, from connect to close. Returns after a clean close we asked for; throws otherwise.
+    private func runSession() async throws {
+        let limits = self.configuration.parserLimits
+        let channel = try await ClientBootstrap(group: self.eventLoopGroup)
+            .connectTimeout(TimeAmount(self.configuration.connectTimeout))
+            .channelOption(.socketOption(.so_keepalive), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connect(host: self.configuration.host, port: self.configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(XMLStreamDecoder(limits: limits)))
+                    return try NIOAsyncChannel<XMLStreamEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let underlying = channel.channel
+        defer { self.shared.withLock { $0.link = .disconnected } }
+        try await channel.executeThenClose { inbound, outbound in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.sendKeepalives(outbound) }
+                group.addTask { await self.closeOnGracefulShutdown(outbound, channel: underlying) }
+                defer { group.cancelAll() }
+                try await self.readStream(inbound, outbound)
+            }
+        }
+    }
+
+    private func readStream(
+        _ inbound: NIOAsyncChannelInboundStream<XMLStreamEvent>,
+        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        var machine = ComponentSessionStateMachine(domain: self.configuration.domain, secret: self.configuration.secret)
+        var action = machine.connected()
+        var iterator = inbound.makeAsyncIterator()
+        while true {
+            switch action {
+            case .sendStreamHeader(let header):
+                try await outbound.write(ByteBuffer(string: header))
+            case .sendHandshake(let digest):
+                try await outbound.write(ByteBuffer(string: "<handshake>\(digest)</handshake>"))
+            case .reportEstablished:
+                self.shared.withLock {
+                    $0.link = .established(outbound)
+                    $0.sessionsEstablished += 1
+                }
+                self.logger.info("component connected", metadata: ["xmpp.domain": "\(self.configuration.domain)"])
+            case .deliver(let stanza):
+                await self.inbound.push(stanza)
+            case .sendStreamErrorAndClose(let streamError, let error):
+                let bytes = XMLSerializer.serialize(streamError.element, inheritedNamespace: Namespace.component)
+                try? await outbound.write(ByteBuffer(string: bytes + "</stream:stream>"))
+                throw error
+            case .sendStreamClose:
+                // Already written by closeOnGracefulShutdown; the machine only records it.
+                break
+            case .closeConnection(let error):
+                if let error { throw error }
+                self.logger.info("component stream closed", metadata: ["xmpp.domain": "\(self.configuration.domain)"])
+                return
+            case .none:
+                break
+            }
+            let event: XMLStreamEvent?
+            do {
+                event = try await iterator.next()
+            } catch let error as XMLStreamError {
+                action = machine.parseFailed(error)
+                continue
+            }
+            if self.isClosing, machine.state == .established {
+                action = machine.closeRequested()
+                continue
+            }
+            action = event.map { machine.eventReceived($0) } ?? machine.connectionLost()
+        }
+    }
+
+    private var isClosing: Bool {
+        self.shared.withLock { if case .closing = $0.link { true } else { false } }
+    }
+
+    private func sendKeepalives(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        // RFC 6120 §4.6.1: whitespace between stanzas keeps NATs and the server's idle timers happy.
+        while true {
+            try await Task.sleep(for: self.configuration.keepaliveInterval)
+            let established = self.shared.withLock { if case .established = $0.link { true } else { false } }
+            if established {
+                try await outbound.write(ByteBuffer(string: " "))
+            }
+        }
+    }
+
+    private func closeOnGracefulShutdown(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel) async {
+        do {
+            try await gracefulShutdown()
+        } catch {
+            return  // the session ended first
+        }
+        let wasEstablished = self.shared.withLock { shared in
+            guard case .established = shared.link else { return false }
+            shared.link = .closing
+            return true
+        }
+        if wasEstablished {
+            try? await outbound.write(ByteBuffer(string: "</stream:stream>"))
+            // RFC 6120 §4.4: wait a while for the server's close, then close anyway.
+            try? await Task.sleep(for: self.configuration.closeTimeout)
+        }
+        channel.close(promise: nil)
+    }
+}

@@ -1,0 +1,121 @@
+import Synchronization
+package import XMPPCore
+
+/// The inbound stanzas of the component, across reconnects, as a bounded async sequence.
+///
+/// `push` suspends while the queue is full; the session stops reading the socket meanwhile,
+/// so a slow consumer slows the XMPP server down instead of growing memory.
+package final class BoundedStanzaQueue: AsyncSequence, Sendable {
+    package typealias Element = XMLElement
+
+    private struct State {
+        var buffer: [XMLElement] = []
+        var head = 0
+        var finished = false
+        var consumer: CheckedContinuation<XMLElement?, Never>?
+        var producers: [(continuation: CheckedContinuation<Void, Never>, element: XMLElement)] = []
+
+        var count: Int { self.buffer.count - self.head }
+
+        mutating func popFirst() -> XMLElement? {
+            guard self.head < self.buffer.count else { return nil }
+            let element = self.buffer[self.head]
+            self.head += 1
+            if self.head > 64 && self.head * 2 > self.buffer.count {
+                self.buffer.removeFirst(self.head)
+                self.head = 0
+            }
+            return element
+        }
+    }
+
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    package init(capacity: Int) {
+        precondition(capacity > 0, "a queue needs room for one stanza")
+        self.capacity = capacity
+    }
+
+    /// Adds a stanza, waiting while the queue is full. After `finish()` the stanza is dropped.
+    package func push(_ element: XMLElement) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resume: (() -> Void)? = self.state.withLock { state in
+                if state.finished { return { continuation.resume() } }
+                if let consumer = state.consumer {
+                    state.consumer = nil
+                    return {
+                        consumer.resume(returning: element)
+                        continuation.resume()
+                    }
+                }
+                if state.count < self.capacity {
+                    state.buffer.append(element)
+                    return { continuation.resume() }
+                }
+                state.producers.append((continuation, element))
+                return nil
+            }
+            resume?()
+        }
+    }
+
+    /// Ends the sequence: the consumer sees the buffered stanzas, then nil; waiting producers return.
+    package func finish() {
+        let producers = self.state.withLock { state in
+            state.finished = true
+            defer { state.producers = [] }
+            let consumer = state.consumer
+            state.consumer = nil
+            consumer?.resume(returning: nil)
+            return state.producers
+        }
+        for producer in producers { producer.continuation.resume() }
+    }
+
+    fileprivate func next() async -> XMLElement? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<XMLElement?, Never>) in
+                let resume: (() -> Void) = self.state.withLock { state in
+                    if let element = state.popFirst() {
+                        // Room was made: admit the longest-waiting producer.
+                        if !state.producers.isEmpty {
+                            let producer = state.producers.removeFirst()
+                            state.buffer.append(producer.element)
+                            return {
+                                producer.continuation.resume()
+                                continuation.resume(returning: element)
+                            }
+                        }
+                        return { continuation.resume(returning: element) }
+                    }
+                    if state.finished || Task.isCancelled {
+                        return { continuation.resume(returning: nil) }
+                    }
+                    precondition(state.consumer == nil, "BoundedStanzaQueue has a single consumer")
+                    state.consumer = continuation
+                    return {}
+                }
+                resume()
+            }
+        } onCancel: {
+            let consumer = self.state.withLock { state in
+                defer { state.consumer = nil }
+                return state.consumer
+            }
+            consumer?.resume(returning: nil)
+        }
+    }
+
+    package struct AsyncIterator: AsyncIteratorProtocol {
+        fileprivate let queue: BoundedStanzaQueue
+
+        package mutating func next() async -> XMLElement? {
+            await self.queue.next()
+        }
+    }
+
+    package func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(queue: self)
+    }
+}

@@ -1,0 +1,29 @@
+import NIOCore
+import XMPPCore
+
+/// Feeds inbound bytes to the libxml2 push parser and fires one `XMLStreamEvent` per stanza.
+final class XMLStreamDecoder: ByteToMessageDecoder {
+    typealias InboundOut = XMLStreamEvent
+
+    private let parser: XMLStreamParser
+
+    init(limits: ParserLimits) {
+        self.parser = XMLStreamParser(mode: .stream, limits: limits)
+    }
+
+    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let events = try buffer.withUnsafeReadableBytes { try self.parser.parse($0) }
+        buffer.moveReaderIndex(to: buffer.writerIndex)
+        for event in events {
+            context.fireChannelRead(self.wrapInboundOut(event))
+        }
+        return .needMoreData
+    }
+
+    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        try self.decode(context: context, buffer: &buffer)
+    }
+}
+
+@available(*, unavailable)
+extension XMLStreamDecoder: Sendable {}

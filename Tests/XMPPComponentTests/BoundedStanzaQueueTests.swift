@@ -1,0 +1,48 @@
+import Synchronization
+import Testing
+import XMPPCore
+
+@testable import XMPPComponent
+
+@Suite struct BoundedStanzaQueueTests {
+    static func stanza(_ n: Int) -> XMLElement {
+        XMLElement("message", namespace: Namespace.component, attributes: ["id": "\(n)"])
+    }
+
+    @Test func deliversInOrderAndBlocksProducerWhenFull() async {
+        let queue = BoundedStanzaQueue(capacity: 2)
+        let pushed = Counter()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for n in 0..<5 {
+                    await queue.push(Self.stanza(n))
+                    pushed.value.add(1, ordering: .relaxed)
+                }
+                queue.finish()
+            }
+            // Give the producer time to fill the queue; it must stop at the capacity.
+            try? await Task.sleep(for: .milliseconds(100))
+            #expect(pushed.value.load(ordering: .relaxed) == 2)
+            var received: [String] = []
+            for await element in queue {
+                received.append(element[attribute: "id"] ?? "")
+            }
+            #expect(received == ["0", "1", "2", "3", "4"])
+        }
+    }
+
+    @Test func finishWakesTheConsumer() async {
+        let queue = BoundedStanzaQueue(capacity: 4)
+        async let first: XMLElement? = {
+            var iterator = queue.makeAsyncIterator()
+            return await iterator.next()
+        }()
+        try? await Task.sleep(for: .milliseconds(20))
+        queue.finish()
+        #expect(await first == nil)
+    }
+}
+
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
+}
