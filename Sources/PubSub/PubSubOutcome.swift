@@ -1,0 +1,16 @@
+package import XMPPCore
+
+/// What handling one inbound stanza produced: at most one reply, and the notifications it caused.
+package struct PubSubOutcome: Sendable, Hashable {
+    /// The IQ result or error; nil only for stanzas that must not be answered (results, errors, messages).
+    package var reply: XMLElement?
+    /// Event messages to send after the reply, in order.
+    package var notifications: [XMLElement]
+
+    package init(reply: XMLElement?, notifications: [XMLElement] = []) {
+        self.reply = reply
+        self.notifications = notifications
+    }
+
+    package static let none = PubSubOutcome(reply: nil)
+}

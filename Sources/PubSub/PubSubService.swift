@@ -1,0 +1,152 @@
+package import FoundationEssentials
+package import Logging
+package import XMPPCore
+
+/// The XEP-0060 service: a stanza in, the reply and notifications out, with the store as its only side effect.
+///
+/// The reply is built only after the store call returns, so a publish is acknowledged after its commit.
+package struct PubSubService: Sendable {
+    /// The component's own address, such as `pubsub.example.com`.
+    package let domain: JID
+    package let store: any PubSubStore
+    package let limits: PubSubLimits
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let makeID: @Sendable () -> String
+
+    package init(
+        domain: JID,
+        store: any PubSubStore,
+        limits: PubSubLimits = PubSubLimits(),
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() },
+        makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+    ) {
+        self.domain = domain
+        self.store = store
+        self.limits = limits
+        self.logger = logger
+        self.now = now
+        self.makeID = makeID
+    }
+
+    /// Handles one stanza addressed to the component.
+    package func handle(_ stanza: XMLElement) async -> PubSubOutcome {
+        guard stanza.name == "iq" else {
+            // Messages and presence need no answer here; errors and results must never be answered.
+            self.logger.debug("stanza ignored", metadata: ["xmpp.stanza.kind": "\(stanza.name)"])
+            return .none
+        }
+        guard let iq = IQ(stanza) else {
+            return self.malformed(stanza)
+        }
+        switch iq.kind {
+        case .result, .error:
+            return .none
+        case .get, .set:
+            break
+        }
+        do {
+            return try await self.route(iq)
+        } catch let error as StanzaError {
+            self.logger.debug(
+                "request refused",
+                metadata: ["xmpp.iq.id": "\(iq.id)", "xmpp.error": "\(error.condition.rawValue)"]
+            )
+            return PubSubOutcome(reply: iq.error(error))
+        } catch {
+            self.logger.error("request failed", metadata: ["xmpp.iq.id": "\(iq.id)", "error": "\(error)"])
+            return PubSubOutcome(reply: iq.error(StanzaError(.wait, .internalServerError)))
+        }
+    }
+
+    private func route(_ iq: IQ) async throws -> PubSubOutcome {
+        // RFC 6120 §8.2.3: a get or set has exactly one child.
+        guard let payload = iq.payload else {
+            throw PubSubErrors.badRequest("an IQ get or set must have exactly one child element")
+        }
+        // Entities at the component's domain other than the service itself do not exist.
+        guard iq.to == self.domain else {
+            throw StanzaError(.cancel, .serviceUnavailable)
+        }
+        switch (payload.namespace, payload.name, iq.kind) {
+        case (Namespace.discoInfo, "query", .get):
+            return PubSubOutcome(reply: try await self.discoInfo(iq, query: payload))
+        case (Namespace.discoItems, "query", .get):
+            return PubSubOutcome(reply: try await self.discoItems(iq, query: payload))
+        case (Namespace.ping, "ping", .get):
+            return PubSubOutcome(reply: iq.result())
+        case (Namespace.pubsub, "pubsub", _):
+            return try await self.pubsub(iq, payload)
+        case (Namespace.pubsubOwner, "pubsub", _):
+            throw Self.unsupportedOwnerRequest(payload)
+        default:
+            // RFC 6120 §8.4: an unknown payload namespace is service-unavailable.
+            throw StanzaError(.cancel, .serviceUnavailable)
+        }
+    }
+
+    private func pubsub(_ iq: IQ, _ pubsub: XMLElement) async throws -> PubSubOutcome {
+        let actions = pubsub.elements.filter { $0.namespace == Namespace.pubsub }
+        guard let action = actions.first else {
+            throw PubSubErrors.badRequest("the pubsub element names no action")
+        }
+        switch (action.name, iq.kind) {
+        case ("create", .set):
+            return PubSubOutcome(reply: try await self.create(iq, pubsub: pubsub, create: action))
+        case ("subscribe", .set):
+            return PubSubOutcome(reply: try await self.subscribe(iq, pubsub: pubsub, subscribe: action))
+        case ("unsubscribe", .set):
+            return PubSubOutcome(reply: try await self.unsubscribe(iq, unsubscribe: action))
+        case ("publish", .set):
+            return try await self.publish(iq, pubsub: pubsub, publish: action)
+        case ("items", .get):
+            return PubSubOutcome(reply: try await self.retrieveItems(iq, items: action))
+        case ("create", .get), ("subscribe", .get), ("unsubscribe", .get), ("publish", .get), ("items", .set):
+            throw PubSubErrors.badRequest("<\(action.name)/> is not valid in an IQ of type \(iq.kind.rawValue)")
+        default:
+            throw PubSubErrors.unsupported(Self.feature(of: action.name))
+        }
+    }
+
+    /// The XEP-0060 §10 feature name of a pubsub action Herald does not implement.
+    private static func feature(of action: String) -> String {
+        switch action {
+        case "retract": "retract-items"
+        case "subscriptions": "retrieve-subscriptions"
+        case "affiliations": "retrieve-affiliations"
+        case "options": "subscription-options"
+        case "default": "retrieve-default-sub"
+        default: action
+        }
+    }
+
+    private static func unsupportedOwnerRequest(_ pubsub: XMLElement) -> StanzaError {
+        let feature =
+            switch pubsub.elements.first?.name {
+            case "configure": "config-node"
+            case "default": "retrieve-default"
+            case "delete": "delete-nodes"
+            case "purge": "purge-nodes"
+            case "subscriptions": "manage-subscriptions"
+            case "affiliations": "modify-affiliations"
+            case let other?: other
+            case nil: "config-node"
+            }
+        return PubSubErrors.unsupported(feature)
+    }
+
+    /// An IQ whose type, id or addresses cannot be read: answer if at all possible (RFC 6120 §8.2.3).
+    private func malformed(_ stanza: XMLElement) -> PubSubOutcome {
+        guard let type = stanza[attribute: "type"], type == "get" || type == "set",
+            let from = stanza[attribute: "from"], let to = stanza[attribute: "to"]
+        else { return .none }
+        let error = StanzaError(.modify, .badRequest, text: "the IQ has no id or an invalid address")
+        let reply = XMLElement(
+            "iq", namespace: Namespace.component,
+            attributes: ["type": "error", "id": stanza[attribute: "id"] ?? "", "from": to, "to": from],
+            children: [error.element]
+        )
+        return PubSubOutcome(reply: reply)
+    }
+}

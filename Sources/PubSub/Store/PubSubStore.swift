@@ -1,0 +1,27 @@
+package import XMPPCore
+
+/// Where nodes, items, subscriptions and affiliations live. Every method names its node, so an
+/// implementation can shard by node. Each mutating call is atomic and durable when it returns.
+package protocol PubSubStore: Sendable {
+    /// Creates the node with `owner` as its owner; throws `PubSubStoreError.nodeExists` if taken.
+    func createNode(_ node: Node, owner: JID) async throws
+    func node(_ id: String) async throws -> Node?
+    /// All nodes, ordered by NodeID.
+    func nodes() async throws -> [Node]
+    /// The affiliation of a bare JID; `.none` when it has none.
+    func affiliation(node: String, jid: JID) async throws -> Affiliation
+
+    /// Adds the subscription, or returns the existing one of the same JID to the same node.
+    func subscribe(_ subscription: Subscription) async throws -> Subscription
+    /// Removes the subscriptions of `jid` to `node` (only `subscriptionID` if given); returns how many.
+    func unsubscribe(node: String, jid: JID, subscriptionID: String?) async throws -> Int
+    /// The subscriptions of a node, oldest first.
+    func subscriptions(node: String) async throws -> [Subscription]
+
+    /// Stores the item, replacing one with the same ID, then keeps only the newest `maxItems`.
+    func publish(_ item: Item, node: String, maxItems: Int) async throws
+    /// The newest `limit` items (all if nil), oldest first.
+    func items(node: String, limit: Int?) async throws -> [Item]
+    /// The items with these IDs that exist, oldest first.
+    func items(node: String, ids: [String]) async throws -> [Item]
+}
