@@ -1,0 +1,128 @@
+import Foundation
+import PostgresNIO
+import PubSub
+import Testing
+import XMPPCore
+
+@testable import PubSubPostgres
+
+/// One behavioural contract, checked against the in-memory store (always) and PostgreSQL (with the test stack),
+/// so the fast domain tests and production cannot drift apart.
+@Suite struct StoreContractTests {
+    enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case memory, postgres
+        var testDescription: String { self.rawValue }
+    }
+
+    static var backends: [Backend] { TestDatabase.isConfigured ? Backend.allCases : [.memory] }
+
+    static func withStore(_ backend: Backend, _ body: @Sendable (any PubSubStore) async throws -> Void) async throws {
+        switch backend {
+        case .memory:
+            try await body(InMemoryPubSubStore())
+        case .postgres:
+            try await TestDatabase.migrated.value
+            try await TestDatabase.withClient { client in
+                try await body(PostgresPubSubStore(client: client, logger: TestDatabase.logger))
+            }
+        }
+    }
+
+    /// Node IDs unique per test, since Postgres tests share one database.
+    static func nodeID(_ name: String) -> String { "\(name)-\(UUID().uuidString)" }
+
+    static let alice = try! JID("alice@localhost")
+    static let bob = try! JID("bob@localhost")
+
+    static func item(_ id: String, _ text: String) throws -> Item {
+        Item(
+            id: id,
+            payload: try XMLStreamParser.parseDocument(
+                "<entry xmlns='http://www.w3.org/2005/Atom' xmlns:x='urn:x' x:a='&quot;q&quot;'><title>\(text) &amp; &lt;more&gt; ✓</title></entry>"),
+            publisher: Self.alice,
+            // PostgreSQL keeps microseconds; .5 is exact in binary and decimal.
+            publishedAt: Date(timeIntervalSince1970: 1_800_000_000.5)
+        )
+    }
+
+    @Test(arguments: Self.backends) func createNodeOnceWithOwner(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store in
+            let id = Self.nodeID("create")
+            let node = Node(id: id, configuration: NodeConfiguration(title: "T", maxItems: 5))
+            try await store.createNode(node, owner: JID("alice@localhost/phone"))
+            await #expect(throws: PubSubStoreError.nodeExists) { try await store.createNode(node, owner: Self.bob) }
+            #expect(try await store.node(id) == node)
+            #expect(try await store.nodes().contains(node))
+            #expect(try await store.affiliation(node: id, jid: JID("alice@localhost/other")) == .owner)
+            #expect(try await store.affiliation(node: id, jid: Self.bob) == .none)
+            #expect(try await store.node(Self.nodeID("missing")) == nil)
+        }
+    }
+
+    @Test(arguments: Self.backends) func subscriptionsAreOnePerJID(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store in
+            let id = Self.nodeID("subs")
+            try await store.createNode(Node(id: id), owner: Self.alice)
+            let first = try await store.subscribe(Subscription(node: id, jid: Self.bob, id: "s1"))
+            let again = try await store.subscribe(Subscription(node: id, jid: Self.bob, id: "s2"))
+            #expect(first.id == "s1" && again.id == "s1")
+            _ = try await store.subscribe(Subscription(node: id, jid: Self.alice, id: "s3"))
+            #expect(try await store.subscriptions(node: id).map(\.jid) == [Self.bob, Self.alice])
+            #expect(try await store.unsubscribe(node: id, jid: Self.bob, subscriptionID: "wrong") == 0)
+            #expect(try await store.unsubscribe(node: id, jid: Self.bob, subscriptionID: nil) == 1)
+            #expect(try await store.subscriptions(node: id).map(\.id) == ["s3"])
+            await #expect(throws: PubSubStoreError.nodeNotFound) {
+                try await store.subscribe(Subscription(node: Self.nodeID("missing"), jid: Self.bob, id: "s4"))
+            }
+        }
+    }
+
+    @Test(arguments: Self.backends) func publishKeepsPayloadOrderAndMaxItems(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store in
+            let id = Self.nodeID("items")
+            try await store.createNode(Node(id: id, configuration: NodeConfiguration(maxItems: 3)), owner: Self.alice)
+            for (itemID, text) in [("a", "1"), ("b", "2"), ("c", "3"), ("b", "4"), ("d", "5")] {
+                try await store.publish(try Self.item(itemID, text), node: id, maxItems: 3)
+            }
+            let items = try await store.items(node: id, limit: nil)
+            #expect(items.map(\.id) == ["c", "b", "d"])
+            #expect(items[1] == (try Self.item("b", "4")))
+            #expect(try await store.items(node: id, limit: 2).map(\.id) == ["b", "d"])
+            #expect(try await store.items(node: id, ids: ["d", "a", "c"]).map(\.id) == ["c", "d"])
+            await #expect(throws: PubSubStoreError.nodeNotFound) {
+                try await store.publish(try Self.item("x", "x"), node: Self.nodeID("missing"), maxItems: 3)
+            }
+        }
+    }
+
+    @Test(arguments: Self.backends) func maxItemsOfOneKeepsOnlyTheNewest(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store in
+            let id = Self.nodeID("one")
+            try await store.createNode(Node(id: id, configuration: NodeConfiguration(maxItems: 1)), owner: Self.alice)
+            for itemID in ["a", "b", "c"] {
+                try await store.publish(try Self.item(itemID, itemID), node: id, maxItems: 1)
+            }
+            #expect(try await store.items(node: id, limit: nil).map(\.id) == ["c"])
+        }
+    }
+}
+
+@Suite(.enabled(if: TestDatabase.isConfigured, "needs HERALD_TEST_POSTGRES_URL"))
+struct PostgresDurabilityTests {
+    @Test func stateSurvivesANewClient() async throws {
+        try await TestDatabase.migrated.value
+        let id = StoreContractTests.nodeID("durable")
+        try await TestDatabase.withClient { client in
+            let store = PostgresPubSubStore(client: client, logger: TestDatabase.logger)
+            try await store.createNode(Node(id: id), owner: StoreContractTests.alice)
+            _ = try await store.subscribe(Subscription(node: id, jid: StoreContractTests.bob, id: "sub"))
+            try await store.publish(try StoreContractTests.item("i", "kept"), node: id, maxItems: 10)
+        }
+        try await TestDatabase.withClient { (client: PostgresClient) async throws -> Void in
+            let store = PostgresPubSubStore(client: client, logger: TestDatabase.logger)
+            #expect(try await store.node(id) != nil)
+            #expect(try await store.subscriptions(node: id).map(\.id) == ["sub"])
+            #expect(try await store.items(node: id, limit: nil) == [try StoreContractTests.item("i", "kept")])
+        }
+    }
+}
