@@ -144,8 +144,7 @@ package final class ComponentConnection: Service, Sendable {
                 try? await outbound.write(ByteBuffer(string: bytes + "</stream:stream>"))
                 throw error
             case .sendStreamClose:
-                // Already written by closeOnGracefulShutdown; the machine only records it.
-                break
+                preconditionFailure("closeRequested() is only called for its state change")
             case .closeConnection(let error):
                 if let error { throw error }
                 self.logger.info("component stream closed", metadata: ["xmpp.domain": "\(self.configuration.domain)"])
@@ -161,10 +160,15 @@ package final class ComponentConnection: Service, Sendable {
                 continue
             }
             if self.isClosing, machine.state == .established {
-                action = machine.closeRequested()
+                // closeOnGracefulShutdown already wrote our close; the machine only needs to know.
+                _ = machine.closeRequested()
+            }
+            guard let event else {
+                action = machine.connectionLost()
+                if action == .none { return }  // we were closing: the end of the connection is the end of the session
                 continue
             }
-            action = event.map { machine.eventReceived($0) } ?? machine.connectionLost()
+            action = machine.eventReceived(event)
         }
     }
 

@@ -1,0 +1,62 @@
+package import Configuration
+package import Logging
+package import PostgresNIO
+package import PubSub
+package import XMPPComponent
+import XMPPCore
+
+/// Everything `herald serve` needs, read and validated at start.
+package struct HeraldConfiguration: Sendable {
+    package var component: ComponentConfiguration
+    package var postgres: PostgresClient.Configuration
+    package var schemasDirectory: String
+    package var pubsubLimits: PubSubLimits
+    package var logLevel: Logger.Level
+
+    /// Reads every setting of `HeraldSettings`; throws one `ConfigurationError` listing all bad values.
+    package init(config: ConfigReader) throws(ConfigurationError) {
+        var reader = SettingsReader(config: config)
+        let domain = reader.string(HeraldSettings.componentDomain)
+        if !domain.isEmpty {
+            let jid = try? JID(domain)
+            if jid == nil || jid?.localpart != nil || jid?.resourcepart != nil {
+                reader.report(HeraldSettings.componentDomain, "'\(domain)' is not a domain name")
+            }
+        }
+        let secret = reader.string(HeraldSettings.componentSecret)
+        if secret.isEmpty && config.string(forKey: ConfigKey(HeraldSettings.componentSecret.key), isSecret: true) != nil {
+            reader.report(HeraldSettings.componentSecret, "must not be empty")
+        }
+        let stanzaBytes = reader.int(HeraldSettings.limitsStanzaBytes, in: 10_000...(64 << 20))
+        let payloadBytes = reader.int(HeraldSettings.limitsPayloadBytes, in: 1...(64 << 20))
+        if payloadBytes >= stanzaBytes {
+            reader.report(HeraldSettings.limitsPayloadBytes, "must be below limits.stanzaBytes (\(stanzaBytes))")
+        }
+        let levelText = reader.string(HeraldSettings.logLevel)
+        let level = Logger.Level(rawValue: levelText.lowercased())
+        if level == nil {
+            reader.report(HeraldSettings.logLevel, "'\(levelText)' is not a log level")
+        }
+        self.component = ComponentConfiguration(
+            host: reader.string(HeraldSettings.componentHost),
+            port: reader.int(HeraldSettings.componentPort, in: 1...65535),
+            domain: domain.lowercased(),
+            secret: secret,
+            keepaliveInterval: .seconds(reader.int(HeraldSettings.componentKeepaliveSeconds, in: 1...3600)),
+            parserLimits: ParserLimits(maxStanzaBytes: stanzaBytes)
+        )
+        let password = reader.string(HeraldSettings.postgresPassword)
+        self.postgres = PostgresClient.Configuration(
+            host: reader.string(HeraldSettings.postgresHost),
+            port: reader.int(HeraldSettings.postgresPort, in: 1...65535),
+            username: reader.string(HeraldSettings.postgresUser),
+            password: password.isEmpty ? nil : password,
+            database: reader.string(HeraldSettings.postgresDatabase),
+            tls: .disable
+        )
+        self.schemasDirectory = reader.string(HeraldSettings.schemasDirectory)
+        self.pubsubLimits = PubSubLimits(maxPayloadBytes: payloadBytes)
+        self.logLevel = level ?? .info
+        guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
+    }
+}

@@ -1,0 +1,39 @@
+/// Every setting Herald reads, in the order `herald --help` lists them.
+package enum HeraldSettings {
+    static let componentDomain = Setting("component.domain", "Domain of the component, e.g. pubsub.example.com")
+    static let componentSecret = Setting("component.secret", "Shared secret of the XEP-0114 handshake", isSecret: true)
+    static let componentHost = Setting("component.host", "Host of the XMPP server's component port", default: "127.0.0.1")
+    static let componentPort = Setting("component.port", "The XMPP server's component port", default: "5347")
+    static let componentKeepaliveSeconds = Setting(
+        "component.keepaliveSeconds", "Idle seconds before a whitespace keepalive", default: "60")
+    static let postgresHost = Setting("postgres.host", "PostgreSQL host", default: "127.0.0.1")
+    static let postgresPort = Setting("postgres.port", "PostgreSQL port", default: "5432")
+    static let postgresUser = Setting("postgres.user", "PostgreSQL user", default: "herald")
+    static let postgresPassword = Setting("postgres.password", "PostgreSQL password (none if unset)", default: "", isSecret: true)
+    static let postgresDatabase = Setting("postgres.database", "PostgreSQL database", default: "herald")
+    static let schemasDirectory = Setting(
+        "schemas.directory", "Folder of the numbered SQL migrations applied at start", default: "Schemas")
+    static let limitsStanzaBytes = Setting(
+        "limits.stanzaBytes", "Largest inbound stanza in bytes (at least 10000, RFC 6120 §13.12)", default: "1048576")
+    static let limitsPayloadBytes = Setting(
+        "limits.payloadBytes", "Largest item payload in bytes (below the stanza limit)", default: "262144")
+    static let logLevel = Setting(
+        "log.level", "trace, debug, info, notice, warning, error or critical", default: "info")
+
+    package static let all: [Setting] = [
+        componentDomain, componentSecret, componentHost, componentPort, componentKeepaliveSeconds,
+        postgresHost, postgresPort, postgresUser, postgresPassword, postgresDatabase,
+        schemasDirectory, limitsStanzaBytes, limitsPayloadBytes, logLevel,
+    ]
+
+    /// The settings table for `--help`.
+    package static var help: String {
+        var lines = ["Settings (environment variable, or key in the --config JSON file; the environment wins):", ""]
+        for setting in Self.all {
+            let requirement = setting.defaultValue.map { $0.isEmpty ? "optional" : "default \($0)" } ?? "required"
+            lines.append("  \(setting.environmentVariable)  (\(setting.key); \(requirement))")
+            lines.append("      \(setting.summary)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

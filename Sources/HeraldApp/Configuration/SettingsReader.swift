@@ -1,0 +1,46 @@
+import Configuration
+
+/// Reads settings through a `ConfigReader`, collecting a clear problem for each bad value instead of
+/// falling back silently (swift-configuration's optional getters return the default on a bad value).
+struct SettingsReader {
+    let config: ConfigReader
+    private(set) var problems: [ConfigurationError.Problem] = []
+
+    init(config: ConfigReader) {
+        self.config = config
+    }
+
+    mutating func string(_ setting: Setting) -> String {
+        if let value = self.config.string(forKey: ConfigKey(setting.key), isSecret: setting.isSecret) {
+            return value
+        }
+        if let fallback = setting.defaultValue { return fallback }
+        self.report(setting, "is required")
+        return ""
+    }
+
+    mutating func int(_ setting: Setting, in range: ClosedRange<Int>) -> Int {
+        let key = ConfigKey(setting.key)
+        let value: Int
+        if let number = self.config.int(forKey: key) {
+            value = number
+        } else if let text = self.config.string(forKey: key, isSecret: setting.isSecret) {
+            self.report(setting, "'\(text)' is not an integer")
+            return range.lowerBound
+        } else if let fallback = setting.defaultValue.flatMap({ Int($0) }) {
+            value = fallback
+        } else {
+            self.report(setting, "is required")
+            return range.lowerBound
+        }
+        guard range.contains(value) else {
+            self.report(setting, "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+            return range.lowerBound
+        }
+        return value
+    }
+
+    mutating func report(_ setting: Setting, _ message: String) {
+        self.problems.append(ConfigurationError.Problem(setting: setting, message: message))
+    }
+}

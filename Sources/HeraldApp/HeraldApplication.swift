@@ -1,0 +1,48 @@
+package import Logging
+import NIOPosix
+import PostgresNIO
+import PubSub
+import PubSubPostgres
+import ServiceLifecycle
+import UnixSignals
+import XMPPComponent
+import XMPPCore
+
+/// Wires the services of `herald serve` and runs them until a signal or a fatal error.
+package enum HeraldApplication {
+    /// Runs Herald; returns after a graceful shutdown (SIGTERM/SIGINT), throws on a fatal error.
+    package static func run(configuration: HeraldConfiguration, logger: Logger) async throws {
+        // Read the migrations before connecting anywhere, so a bad schemas folder fails at once.
+        let migrations = try Migration.load(from: configuration.schemasDirectory)
+        let postgres = PostgresClient(configuration: configuration.postgres, backgroundLogger: logger)
+        let connection = ComponentConnection(
+            configuration: configuration.component,
+            logger: logger,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton
+        )
+        let store = PostgresPubSubStore(client: postgres, logger: logger)
+        let service = PubSubService(
+            domain: try JID(configuration.component.domain),
+            store: store,
+            limits: configuration.pubsubLimits,
+            logger: logger
+        )
+        let pump = StanzaPump(connection: connection, service: service, logger: logger) {
+            try await Migrator(client: postgres, logger: logger).migrate(migrations)
+        }
+        // Graceful shutdown runs in reverse order: the pump answers its last stanza, then the
+        // component closes its stream, then the database pool closes.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: postgres),
+                    .init(service: connection),
+                    .init(service: pump),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}

@@ -1,0 +1,46 @@
+import Logging
+import PubSub
+import ServiceLifecycle
+import XMPPComponent
+import XMPPCore
+
+/// Moves stanzas from the component to the pubsub service and its answers back.
+///
+/// Stanzas are handled one at a time, in arrival order, which gives per-node notification order
+/// for free; the store round trip bounds throughput (lanes per node are the planned next step).
+/// On graceful shutdown it stops taking stanzas after the one in flight is answered.
+struct StanzaPump: Service {
+    let connection: ComponentConnection
+    let service: PubSubService
+    let logger: Logger
+    /// Work that must finish before the first stanza is handled (migrations).
+    let prepare: @Sendable () async throws -> Void
+
+    func run() async throws {
+        // Once the pump stops, nobody reads the queue: release the component's reader.
+        defer { self.connection.inbound.finish() }
+        try await self.prepare()
+        self.logger.info("herald ready", metadata: ["xmpp.domain": "\(self.service.domain)"])
+        for await stanza in self.connection.inbound.cancelOnGracefulShutdown() {
+            let outcome = await self.service.handle(stanza)
+            if let reply = outcome.reply {
+                await self.send(reply)
+            }
+            for notification in outcome.notifications {
+                await self.send(notification)
+            }
+        }
+    }
+
+    private func send(_ stanza: XMLElement) async {
+        do {
+            try await self.connection.send(stanza)
+        } catch {
+            // The item is committed; a subscriber that missed the event can retrieve it.
+            self.logger.warning(
+                "stanza not sent",
+                metadata: ["xmpp.stanza.kind": "\(stanza.name)", "xmpp.to": "\(stanza[attribute: "to"] ?? "")", "error": "\(error)"]
+            )
+        }
+    }
+}
