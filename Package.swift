@@ -107,7 +107,11 @@ let package = Package(
             name: "HeraldAppTests",
             dependencies: [
                 "HeraldApp",
+                "PubSub",
+                "XMPPComponent",
+                "XMPPCore",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
     ]

@@ -39,7 +39,10 @@ struct StanzaPump: Service {
             // The item is committed; a subscriber that missed the event can retrieve it.
             self.logger.warning(
                 "stanza not sent",
-                metadata: ["xmpp.stanza.kind": "\(stanza.name)", "xmpp.to": "\(stanza[attribute: "to"] ?? "")", "error": "\(error)"]
+                metadata: [
+                    "xmpp.stanza.kind": "\(stanza.name)", "xmpp.to": "\(stanza[attribute: "to"] ?? "")",
+                    "error": "\(error)",
+                ]
             )
         }
     }

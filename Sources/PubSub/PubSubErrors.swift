@@ -10,7 +10,11 @@ enum PubSubErrors {
     static let nodeNotFound = StanzaError(.cancel, .itemNotFound)
 
     /// XEP-0060 §7.1.3.3 etc.: the request needs a `node` attribute.
-    static let nodeIDRequired = StanzaError(.modify, .badRequest, applicationCondition: pubsubCondition("nodeid-required"))
+    static let nodeIDRequired = StanzaError(
+        .modify,
+        .badRequest,
+        applicationCondition: pubsubCondition("nodeid-required")
+    )
 
     /// XEP-0060 §6.1.3.1: the subscribing JID's bare JID differs from the requester's.
     static let invalidJID = StanzaError(.modify, .badRequest, applicationCondition: pubsubCondition("invalid-jid"))
@@ -22,20 +26,37 @@ enum PubSubErrors {
     static let conflict = StanzaError(.cancel, .conflict)
 
     /// XEP-0060 §6.2.3.2: the entity is not subscribed.
-    static let notSubscribed = StanzaError(.cancel, .unexpectedRequest, applicationCondition: pubsubCondition("not-subscribed"))
+    static let notSubscribed = StanzaError(
+        .cancel,
+        .unexpectedRequest,
+        applicationCondition: pubsubCondition("not-subscribed")
+    )
 
     /// XEP-0060 §7.1.3.6.
     static let itemRequired = StanzaError(.modify, .badRequest, applicationCondition: pubsubCondition("item-required"))
-    static let payloadRequired = StanzaError(.modify, .badRequest, applicationCondition: pubsubCondition("payload-required"))
+    static let payloadRequired = StanzaError(
+        .modify,
+        .badRequest,
+        applicationCondition: pubsubCondition("payload-required")
+    )
     /// XEP-0060 §7.1.3.5: more than one item, or not exactly one payload element.
-    static let invalidPayload = StanzaError(.modify, .badRequest, applicationCondition: pubsubCondition("invalid-payload"))
+    static let invalidPayload = StanzaError(
+        .modify,
+        .badRequest,
+        applicationCondition: pubsubCondition("invalid-payload")
+    )
     /// XEP-0060 §7.1.3.4.
-    static let payloadTooBig = StanzaError(.modify, .notAcceptable, applicationCondition: pubsubCondition("payload-too-big"))
+    static let payloadTooBig = StanzaError(
+        .modify,
+        .notAcceptable,
+        applicationCondition: pubsubCondition("payload-too-big")
+    )
 
     /// XEP-0060 §7.1.3, §8.1.1 etc.: a feature Herald does not implement (yet).
     static func unsupported(_ feature: String) -> StanzaError {
         StanzaError(
-            .cancel, .featureNotImplemented,
+            .cancel,
+            .featureNotImplemented,
             applicationCondition: pubsubCondition("unsupported", attributes: ["feature": feature])
         )
     }

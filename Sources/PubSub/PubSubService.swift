@@ -143,7 +143,8 @@ package struct PubSubService: Sendable {
         else { return .none }
         let error = StanzaError(.modify, .badRequest, text: "the IQ has no id or an invalid address")
         let reply = XMLElement(
-            "iq", namespace: Namespace.component,
+            "iq",
+            namespace: Namespace.component,
             attributes: ["type": "error", "id": stanza[attribute: "id"] ?? "", "from": to, "to": from],
             children: [error.element]
         )

@@ -23,7 +23,9 @@ extension PostgresPubSubStore {
                 logger: self.logger
             )
             for try await (id, state) in rows.decode((String, String).self) {
-                guard let state = SubscriptionState(rawValue: state) else { throw StoredValueError(column: "state", value: state) }
+                guard let state = SubscriptionState(rawValue: state) else {
+                    throw StoredValueError(column: "state", value: state)
+                }
                 return Subscription(node: subscription.node, jid: subscription.jid, id: id, state: state)
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
@@ -53,7 +55,9 @@ extension PostgresPubSubStore {
         )
         var subscriptions: [Subscription] = []
         for try await (jid, id, state) in rows.decode((String, String, String).self) {
-            guard let state = SubscriptionState(rawValue: state) else { throw StoredValueError(column: "state", value: state) }
+            guard let state = SubscriptionState(rawValue: state) else {
+                throw StoredValueError(column: "state", value: state)
+            }
             subscriptions.append(Subscription(node: node, jid: try JID(jid), id: id, state: state))
         }
         return subscriptions

@@ -68,7 +68,9 @@ package struct PostgresPubSubStore: PubSubStore {
             logger: self.logger
         )
         for try await value in rows.decode(String.self) {
-            guard let affiliation = Affiliation(rawValue: value) else { throw StoredValueError(column: "affiliation", value: value) }
+            guard let affiliation = Affiliation(rawValue: value) else {
+                throw StoredValueError(column: "affiliation", value: value)
+            }
             return affiliation
         }
         return .none
@@ -78,7 +80,10 @@ package struct PostgresPubSubStore: PubSubStore {
         guard let accessModel = AccessModel(rawValue: row.3) else {
             throw StoredValueError(column: "access_model", value: row.3)
         }
-        return Node(id: row.0, configuration: NodeConfiguration(title: row.1, maxItems: row.2, accessModel: accessModel))
+        return Node(
+            id: row.0,
+            configuration: NodeConfiguration(title: row.1, maxItems: row.2, accessModel: accessModel)
+        )
     }
 }
 

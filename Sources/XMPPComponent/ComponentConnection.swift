@@ -84,7 +84,10 @@ package final class ComponentConnection: Service, Sendable {
             let wasEstablished = self.shared.withLock { $0.sessionsEstablished } > establishedBefore
             attempt = wasEstablished ? 1 : attempt + 1
             let delay = backoff.delay(attempt: attempt, using: &random)
-            self.logger.info("component reconnecting", metadata: ["xmpp.attempt": "\(attempt)", "xmpp.delay": "\(delay)"])
+            self.logger.info(
+                "component reconnecting",
+                metadata: ["xmpp.attempt": "\(attempt)", "xmpp.delay": "\(delay)"]
+            )
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             } catch {
@@ -102,7 +105,9 @@ package final class ComponentConnection: Service, Sendable {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(host: self.configuration.host, port: self.configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(XMLStreamDecoder(limits: limits)))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(XMLStreamDecoder(limits: limits))
+                    )
                     return try NIOAsyncChannel<XMLStreamEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -187,7 +192,10 @@ package final class ComponentConnection: Service, Sendable {
         }
     }
 
-    private func closeOnGracefulShutdown(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel) async {
+    private func closeOnGracefulShutdown(
+        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        channel: any Channel
+    ) async {
         do {
             try await gracefulShutdown()
         } catch {

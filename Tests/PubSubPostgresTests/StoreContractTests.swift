@@ -38,7 +38,8 @@ import XMPPCore
         Item(
             id: id,
             payload: try XMLStreamParser.parseDocument(
-                "<entry xmlns='http://www.w3.org/2005/Atom' xmlns:x='urn:x' x:a='&quot;q&quot;'><title>\(text) &amp; &lt;more&gt; ✓</title></entry>"),
+                "<entry xmlns='http://www.w3.org/2005/Atom' xmlns:x='urn:x' x:a='&quot;q&quot;'><title>\(text) &amp; &lt;more&gt; ✓</title></entry>"
+            ),
             publisher: Self.alice,
             // PostgreSQL keeps microseconds; .5 is exact in binary and decimal.
             publishedAt: Date(timeIntervalSince1970: 1_800_000_000.5)

@@ -9,7 +9,9 @@ import Testing
 /// Unset, the suites that need it are disabled so that a bare `swift test` passes; the README's
 /// test command always sets it and fails if the stack cannot start, so in CI nothing is skipped.
 enum TestDatabase {
-    static let url: URLComponents? = ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"].flatMap(URLComponents.init(string:))
+    static let url: URLComponents? = ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"].flatMap(
+        URLComponents.init(string:)
+    )
 
     static var isConfigured: Bool { Self.url != nil }
 
@@ -32,7 +34,10 @@ enum TestDatabase {
         database: String? = nil,
         _ body: @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
-        let client = PostgresClient(configuration: try Self.configuration(database: database), backgroundLogger: Self.logger)
+        let client = PostgresClient(
+            configuration: try Self.configuration(database: database),
+            backgroundLogger: Self.logger
+        )
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
@@ -42,14 +47,17 @@ enum TestDatabase {
 
     static var schemasDirectory: String {
         // Tests/PubSubPostgresTests/TestDatabase.swift → repository root.
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("Schemas").path
     }
 
     /// Applies the real migrations to the test database once per process.
     static let migrated: Task<Void, any Error> = Task {
         _ = try await Self.withClient { client in
-            try await Migrator(client: client, logger: Self.logger).migrate(try Migration.load(from: Self.schemasDirectory))
+            try await Migrator(client: client, logger: Self.logger).migrate(
+                try Migration.load(from: Self.schemasDirectory)
+            )
         }
     }
 }

@@ -10,7 +10,8 @@ import XMPPCore
         #expect(try await harness.service.store.affiliation(node: "news", jid: JID("alice@localhost")) == .owner)
         let again = try await harness.iq(
             "<iq type='set' id='c2' from='bob@localhost/b' to='pubsub.localhost'>"
-                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='news'/></pubsub></iq>")
+                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='news'/></pubsub></iq>"
+        )
         expectError(again, "cancel", "conflict")
         #expect(try await harness.service.store.affiliation(node: "news", jid: JID("bob@localhost")) == .none)
     }
@@ -19,9 +20,13 @@ import XMPPCore
         let harness = try PubSubTestHarness()
         let reply = try await harness.iq(
             "<iq type='set' id='c3' from='alice@localhost/a' to='pubsub.localhost'>"
-                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><create/><configure/></pubsub></iq>")
+                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><create/><configure/></pubsub></iq>"
+        )
         let created = try #require(
-            reply.child("pubsub", namespace: Namespace.pubsub)?.child("create", namespace: Namespace.pubsub)?[attribute: "node"])
+            reply.child("pubsub", namespace: Namespace.pubsub)?.child("create", namespace: Namespace.pubsub)?[
+                attribute: "node"
+            ]
+        )
         #expect(created == "id-1")
         #expect(try await harness.service.store.node(created) != nil)
     }
@@ -35,9 +40,12 @@ import XMPPCore
 
     @Test func createAndConfigure() async throws {
         let harness = try PubSubTestHarness()
-        let reply = try await harness.iq(Self.createWithForm(
-            "<field var='pubsub#title'><value>Build events</value></field><field var='pubsub#max_items'><value>3</value></field>"
-                + "<field var='pubsub#access_model'><value>open</value></field>"))
+        let reply = try await harness.iq(
+            Self.createWithForm(
+                "<field var='pubsub#title'><value>Build events</value></field><field var='pubsub#max_items'><value>3</value></field>"
+                    + "<field var='pubsub#access_model'><value>open</value></field>"
+            )
+        )
         #expect(reply[attribute: "type"] == "result")
         let node = try #require(try await harness.service.store.node("configured"))
         #expect(node.configuration == NodeConfiguration(title: "Build events", maxItems: 3, accessModel: .open))

@@ -23,8 +23,12 @@ struct PubSubTestHarness {
     /// Parses a stanza as it would arrive on the component stream.
     static func stanza(_ xml: String) throws -> XMLElement {
         let parser = XMLStreamParser(mode: .stream)
-        let events = try parser.parse(Array(("<stream:stream xmlns='jabber:component:accept' "
-            + "xmlns:stream='http://etherx.jabber.org/streams'>" + xml).utf8))
+        let events = try parser.parse(
+            Array(
+                ("<stream:stream xmlns='jabber:component:accept' "
+                    + "xmlns:stream='http://etherx.jabber.org/streams'>" + xml).utf8
+            )
+        )
         guard events.count == 2, case .element(let element) = events[1] else {
             throw XMLStreamError(.notWellFormed, "test stanza did not parse to one element")
         }
@@ -48,14 +52,16 @@ struct PubSubTestHarness {
     func create(_ node: String, by owner: String = "alice@localhost/a") async throws {
         let reply = try await self.iq(
             "<iq type='set' id='c' from='\(owner)' to='pubsub.localhost'>"
-                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='\(node)'/></pubsub></iq>")
+                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='\(node)'/></pubsub></iq>"
+        )
         #expect(reply[attribute: "type"] == "result")
     }
 
     func subscribe(_ node: String, jid: String) async throws {
         let reply = try await self.iq(
             "<iq type='set' id='s' from='\(jid)/r' to='pubsub.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
-                + "<subscribe node='\(node)' jid='\(jid)'/></pubsub></iq>")
+                + "<subscribe node='\(node)' jid='\(jid)'/></pubsub></iq>"
+        )
         #expect(reply[attribute: "type"] == "result")
     }
 
@@ -76,9 +82,17 @@ func expectError(
     #expect(reply[attribute: "type"] == "error", "\(XMLSerializer.serialize(reply))", sourceLocation: sourceLocation)
     let error = reply.child("error", namespace: Namespace.component)
     #expect(error?[attribute: "type"] == type, sourceLocation: sourceLocation)
-    #expect(error?.child(condition, namespace: Namespace.stanzas) != nil, "missing \(condition)", sourceLocation: sourceLocation)
+    #expect(
+        error?.child(condition, namespace: Namespace.stanzas) != nil,
+        "missing \(condition)",
+        sourceLocation: sourceLocation
+    )
     if let pubsub {
-        #expect(error?.child(pubsub, namespace: Namespace.pubsubErrors) != nil, "missing \(pubsub)", sourceLocation: sourceLocation)
+        #expect(
+            error?.child(pubsub, namespace: Namespace.pubsubErrors) != nil,
+            "missing \(pubsub)",
+            sourceLocation: sourceLocation
+        )
     }
 }
 
@@ -87,6 +101,10 @@ final class IDCounter: Sendable {
     private let value = Mutex(0)
 
     func next() -> String {
-        "id-\(self.value.withLock { $0 += 1; return $0 })"
+        let number = self.value.withLock { value in
+            value += 1
+            return value
+        }
+        return "id-\(number)"
     }
 }

@@ -11,12 +11,23 @@ import XMPPCore
         try await harness.create("news")
         try await harness.subscribe("news", jid: "bob@localhost")
         try await harness.subscribe("news", jid: "carol@localhost")
-        let outcome = try await harness.send(PubSubTestHarness.publishXML("news", item: "<item id='ae890ac52d0df67ed7cfdf51b644e901'>\(Self.payload)</item>"))
+        let outcome = try await harness.send(
+            PubSubTestHarness.publishXML(
+                "news",
+                item: "<item id='ae890ac52d0df67ed7cfdf51b644e901'>\(Self.payload)</item>"
+            )
+        )
         let reply = try #require(outcome.reply)
         #expect(reply[attribute: "type"] == "result")
-        let published = reply.child("pubsub", namespace: Namespace.pubsub)?.child("publish", namespace: Namespace.pubsub)
+        let published = reply.child("pubsub", namespace: Namespace.pubsub)?.child(
+            "publish",
+            namespace: Namespace.pubsub
+        )
         #expect(published?[attribute: "node"] == "news")
-        #expect(published?.child("item", namespace: Namespace.pubsub)?[attribute: "id"] == "ae890ac52d0df67ed7cfdf51b644e901")
+        #expect(
+            published?.child("item", namespace: Namespace.pubsub)?[attribute: "id"]
+                == "ae890ac52d0df67ed7cfdf51b644e901"
+        )
 
         #expect(outcome.notifications.map { $0[attribute: "to"] } == ["bob@localhost", "carol@localhost"])
         let expectedPayload = try XMLStreamParser.parseDocument(Self.payload)
@@ -34,12 +45,17 @@ import XMPPCore
         try await harness.create("news")
         try await harness.subscribe("news", jid: "bob@localhost")
         let outcome = try await harness.send(PubSubTestHarness.publishXML("news", item: "<item>\(Self.payload)</item>"))
-        let id = outcome.reply?.child("pubsub", namespace: Namespace.pubsub)?.child("publish", namespace: Namespace.pubsub)?
-            .child("item", namespace: Namespace.pubsub)?[attribute: "id"]
+        let id = outcome.reply?.child("pubsub", namespace: Namespace.pubsub)?.child(
+            "publish",
+            namespace: Namespace.pubsub
+        )?
+        .child("item", namespace: Namespace.pubsub)?[attribute: "id"]
         let generated = try #require(id)
         #expect(!generated.isEmpty)
         let notified = outcome.notifications.first?.child("event", namespace: Namespace.pubsubEvent)?
-            .child("items", namespace: Namespace.pubsubEvent)?.child("item", namespace: Namespace.pubsubEvent)?[attribute: "id"]
+            .child("items", namespace: Namespace.pubsubEvent)?.child("item", namespace: Namespace.pubsubEvent)?[
+                attribute: "id"
+            ]
         #expect(notified == generated)
         #expect(try await harness.service.store.items(node: "news", ids: [generated]).count == 1)
     }
@@ -47,7 +63,9 @@ import XMPPCore
     @Test func onlyPublishersMayPublish() async throws {
         let harness = try PubSubTestHarness()
         try await harness.create("news")
-        let outcome = try await harness.send(PubSubTestHarness.publishXML("news", item: "<item>\(Self.payload)</item>", from: "eve@localhost/e"))
+        let outcome = try await harness.send(
+            PubSubTestHarness.publishXML("news", item: "<item>\(Self.payload)</item>", from: "eve@localhost/e")
+        )
         expectError(try #require(outcome.reply), "auth", "forbidden")
         #expect(outcome.notifications.isEmpty)
         #expect(try await harness.service.store.items(node: "news", limit: nil).isEmpty)
@@ -57,7 +75,10 @@ import XMPPCore
         ("", "bad-request", "item-required"),
         ("<item id='1'/>", "bad-request", "payload-required"),
         ("<item id='1'><a xmlns='urn:a'/><b xmlns='urn:b'/></item>", "bad-request", "invalid-payload"),
-        ("<item id='1'><a xmlns='urn:a'/></item><item id='2'><a xmlns='urn:a'/></item>", "bad-request", "invalid-payload"),
+        (
+            "<item id='1'><a xmlns='urn:a'/></item><item id='2'><a xmlns='urn:a'/></item>", "bad-request",
+            "invalid-payload"
+        ),
     ])
     func badItemsAreRefusedAndNothingIsStored(item: String, condition: String, pubsubCondition: String) async throws {
         let harness = try PubSubTestHarness()
@@ -79,9 +100,13 @@ import XMPPCore
 
     @Test func republishingAnIDReplacesTheItemAndMaxItemsTrims() async throws {
         let harness = try PubSubTestHarness()
-        _ = try await harness.iq(CreateNodeTests.createWithForm("<field var='pubsub#max_items'><value>2</value></field>"))
+        _ = try await harness.iq(
+            CreateNodeTests.createWithForm("<field var='pubsub#max_items'><value>2</value></field>")
+        )
         for (id, text) in [("a", "1"), ("b", "2"), ("a", "3"), ("c", "4")] {
-            _ = try await harness.send(PubSubTestHarness.publishXML("configured", item: "<item id='\(id)'><v xmlns='urn:v'>\(text)</v></item>"))
+            _ = try await harness.send(
+                PubSubTestHarness.publishXML("configured", item: "<item id='\(id)'><v xmlns='urn:v'>\(text)</v></item>")
+            )
         }
         let items = try await harness.service.store.items(node: "configured", limit: nil)
         #expect(items.map(\.id) == ["a", "c"])

@@ -13,16 +13,30 @@ import XMPPCore
         let harness = try PubSubTestHarness()
         try await harness.create("news")
         for id in ["1", "2", "3"] {
-            _ = try await harness.send(PubSubTestHarness.publishXML("news", item: "<item id='\(id)'><v xmlns='urn:v'>\(id)</v></item>"))
+            _ = try await harness.send(
+                PubSubTestHarness.publishXML("news", item: "<item id='\(id)'><v xmlns='urn:v'>\(id)</v></item>")
+            )
         }
-        let base = "<iq type='get' id='r' from='bob@localhost/b' to='pubsub.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+        let base =
+            "<iq type='get' id='r' from='bob@localhost/b' to='pubsub.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
         let all = try await harness.iq(base + "<items node='news'/></pubsub></iq>")
         #expect(Self.itemIDs(all) == ["1", "2", "3"])
-        let first = all.child("pubsub", namespace: Namespace.pubsub)?.child("items", namespace: Namespace.pubsub)?.elements.first
+        let first = all.child("pubsub", namespace: Namespace.pubsub)?.child("items", namespace: Namespace.pubsub)?
+            .elements.first
         #expect(first?.child("v", namespace: "urn:v")?.text == "1")
-        #expect(Self.itemIDs(try await harness.iq(base + "<items node='news' max_items='2'/></pubsub></iq>")) == ["2", "3"])
-        #expect(Self.itemIDs(try await harness.iq(base + "<items node='news'><item id='3'/><item id='9'/></items></pubsub></iq>")) == ["3"])
-        expectError(try await harness.iq(base + "<items node='news' max_items='-1'/></pubsub></iq>"), "modify", "bad-request")
+        #expect(
+            Self.itemIDs(try await harness.iq(base + "<items node='news' max_items='2'/></pubsub></iq>")) == ["2", "3"]
+        )
+        #expect(
+            Self.itemIDs(
+                try await harness.iq(base + "<items node='news'><item id='3'/><item id='9'/></items></pubsub></iq>")
+            ) == ["3"]
+        )
+        expectError(
+            try await harness.iq(base + "<items node='news' max_items='-1'/></pubsub></iq>"),
+            "modify",
+            "bad-request"
+        )
         expectError(try await harness.iq(base + "<items node='nope'/></pubsub></iq>"), "cancel", "item-not-found")
     }
 }

@@ -5,47 +5,91 @@ import XMPPCore
 
 @Suite struct RoutingTests {
     @Test(arguments: [
-        ("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n'><item id='1'/></retract></pubsub>", "retract-items"),
+        (
+            "<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n'><item id='1'/></retract></pubsub>",
+            "retract-items"
+        ),
         ("<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscriptions/></pubsub>", "retrieve-subscriptions"),
         ("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><delete node='n'/></pubsub>", "delete-nodes"),
         ("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='n'/></pubsub>", "config-node"),
     ])
     func unsupportedFeaturesAreNamed(payload: String, feature: String) async throws {
         let harness = try PubSubTestHarness()
-        let reply = try await harness.iq("<iq type='set' id='x' from='alice@localhost/a' to='pubsub.localhost'>\(payload)</iq>")
+        let reply = try await harness.iq(
+            "<iq type='set' id='x' from='alice@localhost/a' to='pubsub.localhost'>\(payload)</iq>"
+        )
         expectError(reply, "cancel", "feature-not-implemented", pubsub: "unsupported")
-        let unsupported = reply.child("error", namespace: Namespace.component)?.child("unsupported", namespace: Namespace.pubsubErrors)
+        let unsupported = reply.child("error", namespace: Namespace.component)?.child(
+            "unsupported",
+            namespace: Namespace.pubsubErrors
+        )
         #expect(unsupported?[attribute: "feature"] == feature)
     }
 
     @Test func unknownNamespaceAndAddresseeAreServiceUnavailable() async throws {
         let harness = try PubSubTestHarness()
         expectError(
-            try await harness.iq("<iq type='get' id='v' from='alice@localhost/a' to='pubsub.localhost'><query xmlns='jabber:iq:version'/></iq>"),
-            "cancel", "service-unavailable")
+            try await harness.iq(
+                "<iq type='get' id='v' from='alice@localhost/a' to='pubsub.localhost'><query xmlns='jabber:iq:version'/></iq>"
+            ),
+            "cancel",
+            "service-unavailable"
+        )
         expectError(
-            try await harness.iq("<iq type='get' id='w' from='alice@localhost/a' to='someone@pubsub.localhost'><ping xmlns='urn:xmpp:ping'/></iq>"),
-            "cancel", "service-unavailable")
+            try await harness.iq(
+                "<iq type='get' id='w' from='alice@localhost/a' to='someone@pubsub.localhost'><ping xmlns='urn:xmpp:ping'/></iq>"
+            ),
+            "cancel",
+            "service-unavailable"
+        )
     }
 
     @Test func malformedRequestsStillGetOneReply() async throws {
         let harness = try PubSubTestHarness()
         expectError(
-            try await harness.iq("<iq type='get' id='e' from='alice@localhost/a' to='pubsub.localhost'/>"), "modify", "bad-request")
+            try await harness.iq("<iq type='get' id='e' from='alice@localhost/a' to='pubsub.localhost'/>"),
+            "modify",
+            "bad-request"
+        )
         expectError(
-            try await harness.iq("<iq type='get' id='e2' from='alice@localhost/a' to='pubsub.localhost'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>"),
-            "modify", "bad-request")
+            try await harness.iq(
+                "<iq type='get' id='e2' from='alice@localhost/a' to='pubsub.localhost'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>"
+            ),
+            "modify",
+            "bad-request"
+        )
         expectError(
-            try await harness.iq("<iq type='set' id='e3' from='alice@localhost/a' to='pubsub.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='n'/></pubsub></iq>"),
-            "modify", "bad-request")
-        expectError(try await harness.iq("<iq type='get' id='e4' from='a lice@localhost' to='pubsub.localhost'><ping xmlns='urn:xmpp:ping'/></iq>"), "modify", "bad-request")
+            try await harness.iq(
+                "<iq type='set' id='e3' from='alice@localhost/a' to='pubsub.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='n'/></pubsub></iq>"
+            ),
+            "modify",
+            "bad-request"
+        )
+        expectError(
+            try await harness.iq(
+                "<iq type='get' id='e4' from='a lice@localhost' to='pubsub.localhost'><ping xmlns='urn:xmpp:ping'/></iq>"
+            ),
+            "modify",
+            "bad-request"
+        )
     }
 
     @Test func pingAndNoReplyToResultsOrMessages() async throws {
         let harness = try PubSubTestHarness()
-        #expect(try await harness.iq("<iq type='get' id='p' from='alice@localhost/a' to='pubsub.localhost'><ping xmlns='urn:xmpp:ping'/></iq>")[attribute: "type"] == "result")
-        #expect(try await harness.send("<iq type='result' id='r' from='alice@localhost/a' to='pubsub.localhost'/>") == .none)
-        #expect(try await harness.send("<iq type='error' id='r' from='alice@localhost/a' to='pubsub.localhost'/>") == .none)
-        #expect(try await harness.send("<message from='alice@localhost/a' to='pubsub.localhost'><body>hi</body></message>") == .none)
+        #expect(
+            try await harness.iq(
+                "<iq type='get' id='p' from='alice@localhost/a' to='pubsub.localhost'><ping xmlns='urn:xmpp:ping'/></iq>"
+            )[attribute: "type"] == "result"
+        )
+        #expect(
+            try await harness.send("<iq type='result' id='r' from='alice@localhost/a' to='pubsub.localhost'/>") == .none
+        )
+        #expect(
+            try await harness.send("<iq type='error' id='r' from='alice@localhost/a' to='pubsub.localhost'/>") == .none
+        )
+        #expect(
+            try await harness.send("<message from='alice@localhost/a' to='pubsub.localhost'><body>hi</body></message>")
+                == .none
+        )
     }
 }

@@ -7,17 +7,23 @@ import XMPPCore
     @Test func subscribeReturnsSubscriptionAndIsIdempotent() async throws {
         let harness = try PubSubTestHarness()
         try await harness.create("news")
-        let xml = "<iq type='set' id='s1' from='bob@localhost/phone' to='pubsub.localhost'>"
+        let xml =
+            "<iq type='set' id='s1' from='bob@localhost/phone' to='pubsub.localhost'>"
             + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscribe node='news' jid='bob@localhost'/></pubsub></iq>"
         let reply = try await harness.iq(xml)
         let subscription = try #require(
-            reply.child("pubsub", namespace: Namespace.pubsub)?.child("subscription", namespace: Namespace.pubsub))
+            reply.child("pubsub", namespace: Namespace.pubsub)?.child("subscription", namespace: Namespace.pubsub)
+        )
         #expect(subscription[attribute: "node"] == "news")
         #expect(subscription[attribute: "jid"] == "bob@localhost")
         #expect(subscription[attribute: "subscription"] == "subscribed")
         let subid = try #require(subscription[attribute: "subid"])
         let again = try await harness.iq(xml)
-        #expect(again.child("pubsub", namespace: Namespace.pubsub)?.child("subscription", namespace: Namespace.pubsub)?[attribute: "subid"] == subid)
+        #expect(
+            again.child("pubsub", namespace: Namespace.pubsub)?.child("subscription", namespace: Namespace.pubsub)?[
+                attribute: "subid"
+            ] == subid
+        )
         #expect(try await harness.service.store.subscriptions(node: "news").count == 1)
     }
 
@@ -26,7 +32,8 @@ import XMPPCore
         try await harness.create("news")
         let reply = try await harness.iq(
             "<iq type='set' id='s2' from='bob@localhost/phone' to='pubsub.localhost'>"
-                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscribe node='news' jid='alice@localhost'/></pubsub></iq>")
+                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscribe node='news' jid='alice@localhost'/></pubsub></iq>"
+        )
         expectError(reply, "modify", "bad-request", pubsub: "invalid-jid")
         #expect(try await harness.service.store.subscriptions(node: "news").isEmpty)
     }
@@ -36,13 +43,20 @@ import XMPPCore
         expectError(
             try await harness.iq(
                 "<iq type='set' id='s3' from='bob@localhost/b' to='pubsub.localhost'>"
-                    + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscribe node='nope' jid='bob@localhost'/></pubsub></iq>"),
-            "cancel", "item-not-found")
+                    + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscribe node='nope' jid='bob@localhost'/></pubsub></iq>"
+            ),
+            "cancel",
+            "item-not-found"
+        )
         expectError(
             try await harness.iq(
                 "<iq type='set' id='s4' from='bob@localhost/b' to='pubsub.localhost'>"
-                    + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscribe jid='bob@localhost'/></pubsub></iq>"),
-            "modify", "bad-request", pubsub: "nodeid-required")
+                    + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscribe jid='bob@localhost'/></pubsub></iq>"
+            ),
+            "modify",
+            "bad-request",
+            pubsub: "nodeid-required"
+        )
     }
 
     @Test func unsubscribe() async throws {
@@ -51,9 +65,11 @@ import XMPPCore
         try await harness.subscribe("news", jid: "bob@localhost")
         let other = try await harness.iq(
             "<iq type='set' id='u1' from='eve@localhost/e' to='pubsub.localhost'>"
-                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><unsubscribe node='news' jid='bob@localhost'/></pubsub></iq>")
+                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><unsubscribe node='news' jid='bob@localhost'/></pubsub></iq>"
+        )
         expectError(other, "auth", "forbidden")
-        let xml = "<iq type='set' id='u2' from='bob@localhost/b' to='pubsub.localhost'>"
+        let xml =
+            "<iq type='set' id='u2' from='bob@localhost/b' to='pubsub.localhost'>"
             + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><unsubscribe node='news' jid='bob@localhost'/></pubsub></iq>"
         #expect(try await harness.iq(xml)[attribute: "type"] == "result")
         expectError(try await harness.iq(xml), "cancel", "unexpected-request", pubsub: "not-subscribed")

@@ -4,14 +4,23 @@ import XMPPCore
 @testable import XMPPComponent
 
 @Suite struct ComponentSessionStateMachineTests {
-    static let header = XMLElement("stream", namespace: Namespace.streams, attributes: ["id": "3BF96D32", "from": "pubsub.localhost"])
+    static let header = XMLElement(
+        "stream",
+        namespace: Namespace.streams,
+        attributes: ["id": "3BF96D32", "from": "pubsub.localhost"]
+    )
     static let ack = XMLElement("handshake", namespace: Namespace.component)
     static let message = XMLElement("message", namespace: Namespace.component, attributes: ["to": "pubsub.localhost"])
 
     static func streamError(_ condition: String) -> XMLElement {
-        XMLElement("error", namespace: Namespace.streams, attributes: [:], children: [
-            XMLElement(condition, namespace: Namespace.streamErrors)
-        ])
+        XMLElement(
+            "error",
+            namespace: Namespace.streams,
+            attributes: [:],
+            children: [
+                XMLElement(condition, namespace: Namespace.streamErrors)
+            ]
+        )
     }
 
     @Test func handshakeThenStanzasThenCleanClose() {
@@ -21,7 +30,10 @@ import XMPPCore
             return
         }
         #expect(header.contains("to='pubsub.localhost'") && header.contains("xmlns='jabber:component:accept'"))
-        #expect(machine.eventReceived(.streamOpened(Self.header)) == .sendHandshake("aaee83c26aeeafcbabeabfcbcd50df997e0a2a1e"))
+        #expect(
+            machine.eventReceived(.streamOpened(Self.header))
+                == .sendHandshake("aaee83c26aeeafcbabeabfcbcd50df997e0a2a1e")
+        )
         #expect(machine.eventReceived(.element(Self.ack)) == .reportEstablished)
         #expect(machine.eventReceived(.element(Self.message)) == .deliver(Self.message))
         #expect(machine.closeRequested() == .sendStreamClose)
@@ -34,7 +46,8 @@ import XMPPCore
         var machine = ComponentSessionStateMachine(domain: "pubsub.localhost", secret: "wrong")
         _ = machine.connected()
         _ = machine.eventReceived(.streamOpened(Self.header))
-        guard case .closeConnection(let error?) = machine.eventReceived(.element(Self.streamError("not-authorized"))) else {
+        guard case .closeConnection(let error?) = machine.eventReceived(.element(Self.streamError("not-authorized")))
+        else {
             Issue.record("expected the connection to close with an error")
             return
         }
@@ -46,7 +59,8 @@ import XMPPCore
     @Test func otherStreamErrorsAndDropsAreRetryable() {
         var machine = ComponentSessionStateMachine(domain: "pubsub.localhost", secret: "test")
         _ = machine.connected()
-        guard case .closeConnection(let error?) = machine.eventReceived(.element(Self.streamError("host-unknown"))) else {
+        guard case .closeConnection(let error?) = machine.eventReceived(.element(Self.streamError("host-unknown")))
+        else {
             Issue.record("expected close")
             return
         }
@@ -56,13 +70,20 @@ import XMPPCore
         _ = dropped.connected()
         _ = dropped.eventReceived(.streamOpened(Self.header))
         _ = dropped.eventReceived(.element(Self.ack))
-        #expect(dropped.connectionLost() == .closeConnection(ComponentError(.connectionClosed, "the XMPP server closed the connection")))
+        #expect(
+            dropped.connectionLost()
+                == .closeConnection(ComponentError(.connectionClosed, "the XMPP server closed the connection"))
+        )
     }
 
     @Test func protocolViolationsSendAStreamError() {
         var noID = ComponentSessionStateMachine(domain: "pubsub.localhost", secret: "test")
         _ = noID.connected()
-        guard case .sendStreamErrorAndClose(_, let error) = noID.eventReceived(.streamOpened(XMLElement("stream", namespace: Namespace.streams))) else {
+        guard
+            case .sendStreamErrorAndClose(_, let error) = noID.eventReceived(
+                .streamOpened(XMLElement("stream", namespace: Namespace.streams))
+            )
+        else {
             Issue.record("expected a stream error for a header without id")
             return
         }
@@ -78,7 +99,11 @@ import XMPPCore
 
         var malformed = ComponentSessionStateMachine(domain: "pubsub.localhost", secret: "test")
         _ = malformed.connected()
-        guard case .sendStreamErrorAndClose(let streamError, _) = malformed.parseFailed(XMLStreamError(.restrictedXML, "comment")) else {
+        guard
+            case .sendStreamErrorAndClose(let streamError, _) = malformed.parseFailed(
+                XMLStreamError(.restrictedXML, "comment")
+            )
+        else {
             Issue.record("expected a stream error")
             return
         }

@@ -8,7 +8,8 @@ import XMPPCore
 @Suite struct XMLStreamDecoderTests {
     @Test func decodesStanzasAcrossReads() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(XMLStreamDecoder(limits: ParserLimits())))
-        let text = "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='x'>"
+        let text =
+            "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='x'>"
             + "<handshake/><message to='a@b'><body>hi</body></message>"
         let bytes = Array(text.utf8)
         for chunk in stride(from: 0, to: bytes.count, by: 7) {
@@ -18,7 +19,10 @@ import XMPPCore
             Issue.record("expected stream open")
             return
         }
-        #expect(try channel.readInbound(as: XMLStreamEvent.self) == .element(XMLElement("handshake", namespace: Namespace.component)))
+        #expect(
+            try channel.readInbound(as: XMLStreamEvent.self)
+                == .element(XMLElement("handshake", namespace: Namespace.component))
+        )
         guard case .element(let message) = try channel.readInbound(as: XMLStreamEvent.self) else {
             Issue.record("expected message")
             return
@@ -29,7 +33,8 @@ import XMPPCore
 
     @Test func refusesRestrictedXMLAsAnError() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(XMLStreamDecoder(limits: ParserLimits())))
-        let text = "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='x'><!--c-->"
+        let text =
+            "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='x'><!--c-->"
         #expect(throws: XMLStreamError.self) { try channel.writeInbound(ByteBuffer(string: text)) }
         _ = try? channel.finish()
     }

@@ -5,23 +5,36 @@ import Testing
 @Suite struct XMLSerializerTests {
     @Test func escapesTextAndAttributes() {
         let element = XMLElement(
-            "a", namespace: "urn:a",
+            "a",
+            namespace: "urn:a",
             attributes: [XMLAttribute("v", value: "<\"'&>\n\t\r")],
             children: [.text("<&>\r\"'")]
         )
         #expect(
             XMLSerializer.serialize(element)
-                == "<a xmlns=\"urn:a\" v=\"&lt;&quot;&apos;&amp;&gt;&#xA;&#x9;&#xD;\">&lt;&amp;&gt;&#xD;\"'</a>")
+                == "<a xmlns=\"urn:a\" v=\"&lt;&quot;&apos;&amp;&gt;&#xA;&#x9;&#xD;\">&lt;&amp;&gt;&#xD;\"'</a>"
+        )
     }
 
     @Test func declaresOnlyNeededNamespaces() {
-        let element = XMLElement("iq", namespace: Namespace.component, attributes: ["type": "get"], children: [
-            XMLElement("query", namespace: Namespace.discoInfo, attributes: [:], children: [XMLElement("x", namespace: Namespace.discoInfo)]),
-            XMLElement("plain", namespace: ""),
-        ])
+        let element = XMLElement(
+            "iq",
+            namespace: Namespace.component,
+            attributes: ["type": "get"],
+            children: [
+                XMLElement(
+                    "query",
+                    namespace: Namespace.discoInfo,
+                    attributes: [:],
+                    children: [XMLElement("x", namespace: Namespace.discoInfo)]
+                ),
+                XMLElement("plain", namespace: ""),
+            ]
+        )
         #expect(
             XMLSerializer.serialize(element, inheritedNamespace: Namespace.component)
-                == "<iq type=\"get\"><query xmlns=\"\(Namespace.discoInfo)\"><x/></query><plain xmlns=\"\"/></iq>")
+                == "<iq type=\"get\"><query xmlns=\"\(Namespace.discoInfo)\"><x/></query><plain xmlns=\"\"/></iq>"
+        )
     }
 
     @Test(arguments: 0..<200) func parseOfSerializeIsIdentity(seed: UInt64) throws {
@@ -46,9 +59,12 @@ enum RandomXML {
         var used = Set<String>()
         for _ in 0..<Int.random(in: 0...3, using: &generator) {
             let name = self.names.randomElement(using: &generator)!
-            let namespace = Bool.random(using: &generator) ? "" : ["urn:attr", Namespace.xml].randomElement(using: &generator)!
+            let namespace =
+                Bool.random(using: &generator) ? "" : ["urn:attr", Namespace.xml].randomElement(using: &generator)!
             guard used.insert(namespace + " " + name).inserted else { continue }
-            element.attributes.append(XMLAttribute(name, namespace: namespace, value: self.texts.randomElement(using: &generator)!))
+            element.attributes.append(
+                XMLAttribute(name, namespace: namespace, value: self.texts.randomElement(using: &generator)!)
+            )
         }
         guard depth < 4 else { return element }
         var lastWasText = false

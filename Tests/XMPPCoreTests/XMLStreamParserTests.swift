@@ -45,7 +45,8 @@ import Testing
         #expect(iq.name == "iq" && iq.namespace == Namespace.component)
         let entry = try #require(
             iq.child("pubsub", namespace: Namespace.pubsub)?.child("publish", namespace: Namespace.pubsub)?
-                .child("item", namespace: Namespace.pubsub)?.child("entry", namespace: "http://www.w3.org/2005/Atom"))
+                .child("item", namespace: Namespace.pubsub)?.child("entry", namespace: "http://www.w3.org/2005/Atom")
+        )
         #expect(entry[attribute: "flag", namespace: "urn:x"] == "1")
         #expect(entry[attribute: "lang", namespace: Namespace.xml] == "fr")
         #expect(entry.child("title", namespace: "http://www.w3.org/2005/Atom")?.text == "héllo & <b> ✓")
@@ -137,9 +138,17 @@ import Testing
 
     @Test func parsesSingleDocument() throws {
         let element = try XMLStreamParser.parseDocument("<entry xmlns='urn:a'><t>x</t></entry>")
-        #expect(element == XMLElement("entry", namespace: "urn:a", attributes: [:], children: [
-            XMLElement("t", namespace: "urn:a", children: [.text("x")])
-        ]))
+        #expect(
+            element
+                == XMLElement(
+                    "entry",
+                    namespace: "urn:a",
+                    attributes: [:],
+                    children: [
+                        XMLElement("t", namespace: "urn:a", children: [.text("x")])
+                    ]
+                )
+        )
         #expect(throws: XMLStreamError.self) { try XMLStreamParser.parseDocument("<a><b></a>") }
         #expect(throws: XMLStreamError.self) { try XMLStreamParser.parseDocument("<a>") }
     }

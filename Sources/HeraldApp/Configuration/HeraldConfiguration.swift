@@ -24,12 +24,15 @@ package struct HeraldConfiguration: Sendable {
             }
         }
         let secret = reader.string(HeraldSettings.componentSecret)
-        if secret.isEmpty && config.string(forKey: ConfigKey(HeraldSettings.componentSecret.key), isSecret: true) != nil {
+        if secret.isEmpty && config.string(forKey: ConfigKey(HeraldSettings.componentSecret.key), isSecret: true) != nil
+        {
             reader.report(HeraldSettings.componentSecret, "must not be empty")
         }
+        let problemsBeforeLimits = reader.problems.count
         let stanzaBytes = reader.int(HeraldSettings.limitsStanzaBytes, in: 10_000...(64 << 20))
         let payloadBytes = reader.int(HeraldSettings.limitsPayloadBytes, in: 1...(64 << 20))
-        if payloadBytes >= stanzaBytes {
+        // Compare the two only when both are valid, so one bad value gives one message.
+        if reader.problems.count == problemsBeforeLimits && payloadBytes >= stanzaBytes {
             reader.report(HeraldSettings.limitsPayloadBytes, "must be below limits.stanzaBytes (\(stanzaBytes))")
         }
         let levelText = reader.string(HeraldSettings.logLevel)

@@ -2,23 +2,47 @@
 package enum HeraldSettings {
     static let componentDomain = Setting("component.domain", "Domain of the component, e.g. pubsub.example.com")
     static let componentSecret = Setting("component.secret", "Shared secret of the XEP-0114 handshake", isSecret: true)
-    static let componentHost = Setting("component.host", "Host of the XMPP server's component port", default: "127.0.0.1")
+    static let componentHost = Setting(
+        "component.host",
+        "Host of the XMPP server's component port",
+        default: "127.0.0.1"
+    )
     static let componentPort = Setting("component.port", "The XMPP server's component port", default: "5347")
     static let componentKeepaliveSeconds = Setting(
-        "component.keepaliveSeconds", "Idle seconds before a whitespace keepalive", default: "60")
+        "component.keepaliveSeconds",
+        "Idle seconds before a whitespace keepalive",
+        default: "60"
+    )
     static let postgresHost = Setting("postgres.host", "PostgreSQL host", default: "127.0.0.1")
     static let postgresPort = Setting("postgres.port", "PostgreSQL port", default: "5432")
     static let postgresUser = Setting("postgres.user", "PostgreSQL user", default: "herald")
-    static let postgresPassword = Setting("postgres.password", "PostgreSQL password (none if unset)", default: "", isSecret: true)
+    static let postgresPassword = Setting(
+        "postgres.password",
+        "PostgreSQL password (none if unset)",
+        default: "",
+        isSecret: true
+    )
     static let postgresDatabase = Setting("postgres.database", "PostgreSQL database", default: "herald")
     static let schemasDirectory = Setting(
-        "schemas.directory", "Folder of the numbered SQL migrations applied at start", default: "Schemas")
+        "schemas.directory",
+        "Folder of the numbered SQL migrations applied at start",
+        default: "Schemas"
+    )
     static let limitsStanzaBytes = Setting(
-        "limits.stanzaBytes", "Largest inbound stanza in bytes (at least 10000, RFC 6120 §13.12)", default: "1048576")
+        "limits.stanzaBytes",
+        "Largest inbound stanza in bytes (at least 10000, RFC 6120 §13.12)",
+        default: "1048576"
+    )
     static let limitsPayloadBytes = Setting(
-        "limits.payloadBytes", "Largest item payload in bytes (below the stanza limit)", default: "262144")
+        "limits.payloadBytes",
+        "Largest item payload in bytes (below the stanza limit)",
+        default: "262144"
+    )
     static let logLevel = Setting(
-        "log.level", "trace, debug, info, notice, warning, error or critical", default: "info")
+        "log.level",
+        "trace, debug, info, notice, warning, error or critical",
+        default: "info"
+    )
 
     package static let all: [Setting] = [
         componentDomain, componentSecret, componentHost, componentPort, componentKeepaliveSeconds,

@@ -7,7 +7,11 @@ package struct NodeConfiguration: Sendable, Hashable {
     /// `pubsub#access_model`; only `open` exists so far.
     package var accessModel: AccessModel
 
-    package init(title: String? = nil, maxItems: Int = NodeConfiguration.defaultMaxItems, accessModel: AccessModel = .open) {
+    package init(
+        title: String? = nil,
+        maxItems: Int = NodeConfiguration.defaultMaxItems,
+        accessModel: AccessModel = .open
+    ) {
         self.title = title
         self.maxItems = maxItems
         self.accessModel = accessModel

@@ -9,7 +9,9 @@ extension PubSubService {
             try self.validateID(requested, what: "NodeID")
         }
         var configuration = NodeConfiguration()
-        if let form = pubsub.child("configure", namespace: Namespace.pubsub)?.elements.lazy.compactMap(DataForm.init).first {
+        if let form = pubsub.child("configure", namespace: Namespace.pubsub)?.elements.lazy.compactMap(DataForm.init)
+            .first
+        {
             configuration = try Self.configuration(from: form)
         }
         // XEP-0060 §8.1.2: an instant node gets a unique NodeID from the service.
@@ -21,9 +23,14 @@ extension PubSubService {
         }
         self.logger.debug("node created", metadata: ["pubsub.node": "\(nodeID)", "xmpp.from": "\(iq.from)"])
         guard requested == nil else { return iq.result() }
-        let reply = XMLElement("pubsub", namespace: Namespace.pubsub, attributes: [:], children: [
-            XMLElement("create", namespace: Namespace.pubsub, attributes: ["node": nodeID])
-        ])
+        let reply = XMLElement(
+            "pubsub",
+            namespace: Namespace.pubsub,
+            attributes: [:],
+            children: [
+                XMLElement("create", namespace: Namespace.pubsub, attributes: ["node": nodeID])
+            ]
+        )
         return iq.result(reply)
     }
 
@@ -35,7 +42,9 @@ extension PubSubService {
             switch field.name {
             case "FORM_TYPE":
                 guard value == Namespace.pubsub + "#node_config" else {
-                    throw PubSubErrors.badRequest("the configuration form must have FORM_TYPE \(Namespace.pubsub)#node_config")
+                    throw PubSubErrors.badRequest(
+                        "the configuration form must have FORM_TYPE \(Namespace.pubsub)#node_config"
+                    )
                 }
             case "pubsub#title":
                 configuration.title = value.isEmpty ? nil : value
@@ -46,14 +55,16 @@ extension PubSubService {
                     configuration.maxItems = count
                 } else {
                     throw StanzaError(
-                        .modify, .notAcceptable,
+                        .modify,
+                        .notAcceptable,
                         text: "pubsub#max_items must be 'max' or 1...\(NodeConfiguration.maximumMaxItems)"
                     )
                 }
             case "pubsub#access_model":
                 guard let model = AccessModel(rawValue: value) else {
                     throw StanzaError(
-                        .modify, .notAcceptable,
+                        .modify,
+                        .notAcceptable,
                         applicationCondition: PubSubErrors.pubsubCondition("unsupported-access-model")
                     )
                 }

@@ -26,12 +26,19 @@ extension PubSubService {
             // XEP-0060 §5.3: a node's identity tells whether it is a leaf or a collection.
             guard try await self.store.node(nodeID) != nil else { throw PubSubErrors.nodeNotFound }
             reply[attribute: "node"] = nodeID
-            reply.append(XMLElement("identity", namespace: Namespace.discoInfo, attributes: ["category": "pubsub", "type": "leaf"]))
+            reply.append(
+                XMLElement(
+                    "identity",
+                    namespace: Namespace.discoInfo,
+                    attributes: ["category": "pubsub", "type": "leaf"]
+                )
+            )
             reply.append(XMLElement("feature", namespace: Namespace.discoInfo, attributes: ["var": Namespace.pubsub]))
         } else {
             reply.append(
                 XMLElement(
-                    "identity", namespace: Namespace.discoInfo,
+                    "identity",
+                    namespace: Namespace.discoInfo,
                     attributes: ["category": "pubsub", "type": "service", "name": "Herald"]
                 )
             )
@@ -50,13 +57,16 @@ extension PubSubService {
             guard try await self.store.node(nodeID) != nil else { throw PubSubErrors.nodeNotFound }
             reply[attribute: "node"] = nodeID
             for item in try await self.store.items(node: nodeID, limit: nil) {
-                reply.append(XMLElement("item", namespace: Namespace.discoItems, attributes: ["jid": service, "name": item.id]))
+                reply.append(
+                    XMLElement("item", namespace: Namespace.discoItems, attributes: ["jid": service, "name": item.id])
+                )
             }
         } else {
             for node in try await self.store.nodes() {
                 reply.append(
                     XMLElement(
-                        "item", namespace: Namespace.discoItems,
+                        "item",
+                        namespace: Namespace.discoItems,
                         attributes: ["jid": service, "node": node.id, "name": node.configuration.title]
                     )
                 )

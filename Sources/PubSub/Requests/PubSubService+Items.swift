@@ -17,7 +17,9 @@ extension PubSubService {
         case .open:
             break
         }
-        let ids = request.elements.filter { $0.name == "item" && $0.namespace == Namespace.pubsub }.compactMap { $0[attribute: "id"] }
+        let ids = request.elements.filter { $0.name == "item" && $0.namespace == Namespace.pubsub }.compactMap {
+            $0[attribute: "id"]
+        }
         let items =
             ids.isEmpty
             ? try await self.store.items(node: nodeID, limit: limit)

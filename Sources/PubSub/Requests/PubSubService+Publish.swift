@@ -31,11 +31,21 @@ extension PubSubService {
             throw PubSubErrors.nodeNotFound
         }
         self.logger.debug("item published", metadata: ["pubsub.node": "\(nodeID)", "pubsub.item": "\(itemID)"])
-        let reply = XMLElement("pubsub", namespace: Namespace.pubsub, attributes: [:], children: [
-            XMLElement("publish", namespace: Namespace.pubsub, attributes: ["node": nodeID], children: [
-                XMLElement("item", namespace: Namespace.pubsub, attributes: ["id": itemID])
-            ])
-        ])
+        let reply = XMLElement(
+            "pubsub",
+            namespace: Namespace.pubsub,
+            attributes: [:],
+            children: [
+                XMLElement(
+                    "publish",
+                    namespace: Namespace.pubsub,
+                    attributes: ["node": nodeID],
+                    children: [
+                        XMLElement("item", namespace: Namespace.pubsub, attributes: ["id": itemID])
+                    ]
+                )
+            ]
+        )
         let subscribers = try await self.store.subscriptions(node: nodeID).filter { $0.state == .subscribed }
         let notifications = subscribers.map {
             EventNotification.message(from: self.domain, to: $0.jid, id: self.makeID(), node: nodeID, item: item)

@@ -21,15 +21,21 @@ extension PubSubService {
             throw PubSubErrors.nodeNotFound
         }
         self.logger.debug("subscribed", metadata: ["pubsub.node": "\(nodeID)", "xmpp.jid": "\(jid)"])
-        let reply = XMLElement("pubsub", namespace: Namespace.pubsub, attributes: [:], children: [
-            XMLElement(
-                "subscription", namespace: Namespace.pubsub,
-                attributes: [
-                    "node": nodeID, "jid": subscription.jid.description, "subid": subscription.id,
-                    "subscription": subscription.state.rawValue,
-                ]
-            )
-        ])
+        let reply = XMLElement(
+            "pubsub",
+            namespace: Namespace.pubsub,
+            attributes: [:],
+            children: [
+                XMLElement(
+                    "subscription",
+                    namespace: Namespace.pubsub,
+                    attributes: [
+                        "node": nodeID, "jid": subscription.jid.description, "subid": subscription.id,
+                        "subscription": subscription.state.rawValue,
+                    ]
+                )
+            ]
+        )
         return iq.result(reply)
     }
 
@@ -38,7 +44,11 @@ extension PubSubService {
         // XEP-0060 §6.2.3.3: unsubscribing someone else is forbidden.
         let jid = try Self.subscriberJID(unsubscribe, requester: iq.from, mismatch: PubSubErrors.forbidden)
         guard try await self.store.node(nodeID) != nil else { throw PubSubErrors.nodeNotFound }
-        let removed = try await self.store.unsubscribe(node: nodeID, jid: jid, subscriptionID: unsubscribe[attribute: "subid"])
+        let removed = try await self.store.unsubscribe(
+            node: nodeID,
+            jid: jid,
+            subscriptionID: unsubscribe[attribute: "subid"]
+        )
         guard removed > 0 else { throw PubSubErrors.notSubscribed }
         self.logger.debug("unsubscribed", metadata: ["pubsub.node": "\(nodeID)", "xmpp.jid": "\(jid)"])
         return iq.result()

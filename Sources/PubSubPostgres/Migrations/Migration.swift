@@ -23,7 +23,9 @@ package struct Migration: Sendable, Hashable {
             guard let data = FileManager.default.contents(atPath: directory + "/" + file),
                 let sql = String(data: data, encoding: .utf8)
             else { throw MigrationError.unreadableFile(file) }
-            migrations.append(Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql))
+            migrations.append(
+                Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql)
+            )
         }
         migrations.sort { $0.version < $1.version }
         for (previous, next) in zip(migrations, migrations.dropFirst()) where previous.version == next.version {

@@ -46,9 +46,11 @@ package struct Migrator: Sendable {
             logger: self.logger
         )
         var done = Set<Int>()
-        for try await version in try await connection.query("SELECT version FROM herald_schema_migrations", logger: self.logger)
-            .decode(Int.self)
-        {
+        for try await version in try await connection.query(
+            "SELECT version FROM herald_schema_migrations",
+            logger: self.logger
+        )
+        .decode(Int.self) {
             done.insert(version)
         }
         var applied: [Int] = []

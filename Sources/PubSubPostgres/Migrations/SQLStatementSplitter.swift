@@ -49,7 +49,9 @@ enum SQLStatementSplitter {
             case ("$", _):
                 // A dollar quote is $tag$ … $tag$ with an optional identifier tag.
                 var end = index + 1
-                while end < scalars.count, scalars[end] == "_" || scalars[end].properties.isAlphabetic || ("0"..."9").contains(scalars[end]) {
+                while end < scalars.count,
+                    scalars[end] == "_" || scalars[end].properties.isAlphabetic || ("0"..."9").contains(scalars[end])
+                {
                     end += 1
                 }
                 if end < scalars.count, scalars[end] == "$" {

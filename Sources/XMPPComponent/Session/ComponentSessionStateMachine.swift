@@ -50,7 +50,8 @@ struct ComponentSessionStateMachine {
         self.state = .awaitingStreamHeader
         return .sendStreamHeader(
             "<?xml version='1.0'?><stream:stream xmlns='\(Namespace.component)' "
-                + "xmlns:stream='\(Namespace.streams)' to='\(self.domain)'>")
+                + "xmlns:stream='\(Namespace.streams)' to='\(self.domain)'>"
+        )
     }
 
     mutating func eventReceived(_ event: XMLStreamEvent) -> Action {
@@ -146,7 +147,10 @@ struct ComponentSessionStateMachine {
                 "component handshake refused: the XMPP server rejected the component secret for \(self.domain)\(detail)"
             )
         default:
-            return ComponentError(.streamError, "the XMPP server sent stream error \(error.condition.rawValue)\(detail)")
+            return ComponentError(
+                .streamError,
+                "the XMPP server sent stream error \(error.condition.rawValue)\(detail)"
+            )
         }
     }
 }

@@ -30,7 +30,12 @@ package struct StanzaError: Error, Sendable, Hashable {
     /// Human-readable text for the requester; never includes payload data.
     package var text: String?
 
-    package init(_ type: ErrorType, _ condition: Condition, applicationCondition: XMLElement? = nil, text: String? = nil) {
+    package init(
+        _ type: ErrorType,
+        _ condition: Condition,
+        applicationCondition: XMLElement? = nil,
+        text: String? = nil
+    ) {
         self.type = type
         self.condition = condition
         self.applicationCondition = applicationCondition

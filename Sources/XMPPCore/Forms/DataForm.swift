@@ -9,7 +9,8 @@ package struct DataForm: Sendable, Hashable {
         guard element.name == "x", element.namespace == Namespace.dataForms else { return nil }
         self.type = element[attribute: "type"] ?? "form"
         self.fields = element.elements.compactMap { field in
-            guard field.name == "field", field.namespace == Namespace.dataForms, let name = field[attribute: "var"] else {
+            guard field.name == "field", field.namespace == Namespace.dataForms, let name = field[attribute: "var"]
+            else {
                 return nil
             }
             let values = field.elements.filter { $0.name == "value" && $0.namespace == Namespace.dataForms }.map(\.text)

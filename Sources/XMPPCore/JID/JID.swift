@@ -33,7 +33,11 @@ package struct JID: Sendable, Hashable, CustomStringConvertible {
             local = rest[..<at]
             rest = rest[rest.index(after: at)...]
         }
-        try self.init(localpart: local.map(String.init), domainpart: String(rest), resourcepart: resource.map(String.init))
+        try self.init(
+            localpart: local.map(String.init),
+            domainpart: String(rest),
+            resourcepart: resource.map(String.init)
+        )
     }
 
     /// The JID without its resource.
@@ -57,14 +61,18 @@ package struct JID: Sendable, Hashable, CustomStringConvertible {
         if let localpart = self.localpart {
             try Self.check(localpart, part: .localpart)
             // RFC 7622 §3.3.1: characters excluded from localparts.
-            if localpart.unicodeScalars.contains(where: { Self.localpartExcluded.contains($0) || $0.properties.isWhitespace }) {
+            if localpart.unicodeScalars.contains(where: {
+                Self.localpartExcluded.contains($0) || $0.properties.isWhitespace
+            }) {
                 throw JIDError(.forbiddenCharacter, part: .localpart)
             }
         }
         if let resourcepart = self.resourcepart {
             try Self.check(resourcepart, part: .resourcepart)
         }
-        if self.domainpart.unicodeScalars.contains(where: { $0.properties.isWhitespace || Self.domainExcluded.contains($0) }) {
+        if self.domainpart.unicodeScalars.contains(where: {
+            $0.properties.isWhitespace || Self.domainExcluded.contains($0)
+        }) {
             throw JIDError(.forbiddenCharacter, part: .domainpart)
         }
         let isIPv6Literal = self.domainpart.hasPrefix("[") && self.domainpart.hasSuffix("]")

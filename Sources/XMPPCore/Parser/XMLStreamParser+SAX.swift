@@ -27,7 +27,8 @@ extension XMLStreamParser {
                 element.attributes.append(
                     XMLAttribute(
                         String(cString: name),
-                        namespace: attributes?[base + 2].map { AttributeValueDecoder.decode(String(cString: $0)) } ?? "",
+                        namespace: attributes?[base + 2].map { AttributeValueDecoder.decode(String(cString: $0)) }
+                            ?? "",
                         value: AttributeValueDecoder.decode(raw)
                     )
                 )

@@ -86,7 +86,10 @@ package final class XMLStreamParser {
     }
 
     /// Parses one complete document, such as a stored item payload, into its root element.
-    package static func parseDocument(_ text: String, limits: ParserLimits = ParserLimits()) throws(XMLStreamError)
+    package static func parseDocument(
+        _ text: String,
+        limits: ParserLimits = ParserLimits()
+    ) throws(XMLStreamError)
         -> XMLElement
     {
         let parser = XMLStreamParser(mode: .document, limits: limits)

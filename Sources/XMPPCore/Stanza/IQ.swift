@@ -39,7 +39,9 @@ package struct IQ: Sendable, Hashable {
         XMLElement(
             "iq",
             namespace: Namespace.component,
-            attributes: ["type": self.kind.rawValue, "id": self.id, "from": self.from.description, "to": self.to.description],
+            attributes: [
+                "type": self.kind.rawValue, "id": self.id, "from": self.from.description, "to": self.to.description,
+            ],
             children: self.payload.map { [$0] } ?? []
         )
     }

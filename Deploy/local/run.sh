@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The run command: installs what is missing, builds Herald (release), starts a private
+# PostgreSQL and Prosody on loopback (ports 54432, 5222, 5347 unless overridden; data in
+# .data/local), prints a demo account, and runs Herald in the foreground. Ctrl-C stops
+# Herald gracefully; `Deploy/local/stack.sh down local` stops the stack.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+STACK=Deploy/local/stack.sh
+
+if [ "$(id -u)" -eq 0 ]; then
+    "$STACK" install
+fi
+swift build -c release --product herald
+"$STACK" up local
+eval "$("$STACK" env local)"
+
+cat <<INFO
+
+  Herald is starting as the pubsub component ${HERALD_COMPONENT_DOMAIN} of a local Prosody.
+
+  Connect any XMPP client with:
+    account   demo@${HERALD_STACK_XMPP_DOMAIN}
+    password  demo-pass
+    server    127.0.0.1, port ${HERALD_STACK_C2S_PORT} (STARTTLS, self-signed certificate)
+  then create a node, subscribe and publish at ${HERALD_COMPONENT_DOMAIN}.
+  (alice@${HERALD_STACK_XMPP_DOMAIN} / alice-pass and bob@${HERALD_STACK_XMPP_DOMAIN} / bob-pass exist too.)
+
+  Stop Herald with Ctrl-C; stop the stack with: Deploy/local/stack.sh down local
+
+INFO
+exec "$(swift build -c release --show-bin-path)/herald" serve

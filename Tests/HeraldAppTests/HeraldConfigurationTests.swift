@@ -1,0 +1,132 @@
+import Configuration
+import Foundation
+import HeraldApp
+import PostgresNIO
+import PubSub
+import XMPPComponent
+import XMPPCore
+import Testing
+
+@Suite struct HeraldConfigurationTests {
+    static let required = ["HERALD_COMPONENT_DOMAIN": "pubsub.example.com", "HERALD_COMPONENT_SECRET": "s3cret"]
+
+    static func load(_ environment: [String: String], file: String? = nil) async throws -> HeraldConfiguration {
+        try HeraldConfiguration(config: try await ConfigReader.herald(environment: environment, configFile: file))
+    }
+
+    static func problems(_ environment: [String: String]) async throws -> [String: String] {
+        do {
+            _ = try await Self.load(environment)
+            Issue.record("expected a configuration error")
+            return [:]
+        } catch let error as ConfigurationError {
+            return Dictionary(
+                error.problems.map { ($0.setting.environmentVariable, $0.message) },
+                uniquingKeysWith: { a, _ in a }
+            )
+        }
+    }
+
+    @Test func defaultsApplyWhenOnlyRequiredSettingsAreGiven() async throws {
+        let configuration = try await Self.load(Self.required)
+        #expect(configuration.component.domain == "pubsub.example.com")
+        #expect(configuration.component.secret == "s3cret")
+        #expect(configuration.component.host == "127.0.0.1")
+        #expect(configuration.component.port == 5347)
+        #expect(configuration.component.keepaliveInterval == .seconds(60))
+        #expect(configuration.component.parserLimits.maxStanzaBytes == 1_048_576)
+        #expect(configuration.pubsubLimits.maxPayloadBytes == 262_144)
+        #expect(configuration.postgres.host == "127.0.0.1")
+        #expect(configuration.postgres.port == 5432)
+        #expect(configuration.postgres.username == "herald")
+        #expect(configuration.postgres.password == nil)
+        #expect(configuration.schemasDirectory == "Schemas")
+        #expect(configuration.logLevel == .info)
+    }
+
+    @Test func everyEnvironmentVariableIsRead() async throws {
+        var environment = Self.required
+        environment["HERALD_COMPONENT_HOST"] = "xmpp.internal"
+        environment["HERALD_COMPONENT_PORT"] = "15347"
+        environment["HERALD_COMPONENT_KEEPALIVE_SECONDS"] = "15"
+        environment["HERALD_POSTGRES_HOST"] = "db.internal"
+        environment["HERALD_POSTGRES_PORT"] = "6543"
+        environment["HERALD_POSTGRES_USER"] = "u"
+        environment["HERALD_POSTGRES_PASSWORD"] = "p"
+        environment["HERALD_POSTGRES_DATABASE"] = "d"
+        environment["HERALD_SCHEMAS_DIRECTORY"] = "/srv/schemas"
+        environment["HERALD_LIMITS_STANZA_BYTES"] = "200000"
+        environment["HERALD_LIMITS_PAYLOAD_BYTES"] = "100000"
+        environment["HERALD_LOG_LEVEL"] = "DEBUG"
+        // Every documented setting is exercised here, so a renamed key cannot go unnoticed.
+        #expect(Set(environment.keys) == Set(HeraldSettings.all.map(\.environmentVariable)))
+        let configuration = try await Self.load(environment)
+        #expect(configuration.component.host == "xmpp.internal")
+        #expect(configuration.component.port == 15347)
+        #expect(configuration.component.keepaliveInterval == .seconds(15))
+        #expect(configuration.postgres.host == "db.internal")
+        #expect(configuration.postgres.port == 6543)
+        #expect(configuration.postgres.username == "u")
+        #expect(configuration.postgres.password == "p")
+        #expect(configuration.postgres.database == "d")
+        #expect(configuration.schemasDirectory == "/srv/schemas")
+        #expect(configuration.component.parserLimits.maxStanzaBytes == 200_000)
+        #expect(configuration.pubsubLimits.maxPayloadBytes == 100_000)
+        #expect(configuration.logLevel == .debug)
+    }
+
+    @Test func environmentWinsOverTheFile() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("herald-\(UUID().uuidString).json")
+        try Data(
+            #"{"component": {"domain": "file.example.com", "secret": "from-file", "port": 9999}, "log": {"level": "error"}}"#
+                .utf8
+        )
+        .write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let configuration = try await Self.load(["HERALD_COMPONENT_PORT": "1234"], file: file.path)
+        #expect(configuration.component.domain == "file.example.com")
+        #expect(configuration.component.secret == "from-file")
+        #expect(configuration.component.port == 1234)
+        #expect(configuration.logLevel == .error)
+    }
+
+    @Test func everyBadValueIsReportedAtOnce() async throws {
+        let problems = try await Self.problems([
+            "HERALD_COMPONENT_DOMAIN": "user@pubsub.example.com",
+            "HERALD_COMPONENT_PORT": "abc",
+            "HERALD_POSTGRES_PORT": "70000",
+            "HERALD_LOG_LEVEL": "loud",
+            "HERALD_LIMITS_STANZA_BYTES": "100",
+        ])
+        #expect(problems["HERALD_COMPONENT_DOMAIN"]?.contains("not a domain") == true)
+        #expect(problems["HERALD_COMPONENT_SECRET"] == "is required")
+        #expect(problems["HERALD_COMPONENT_PORT"] == "'abc' is not an integer")
+        #expect(problems["HERALD_POSTGRES_PORT"]?.contains("outside 1...65535") == true)
+        #expect(problems["HERALD_LOG_LEVEL"]?.contains("not a log level") == true)
+        #expect(problems["HERALD_LIMITS_STANZA_BYTES"]?.contains("outside") == true)
+        #expect(problems.count == 6)
+    }
+
+    @Test func payloadLimitMustBeBelowStanzaLimit() async throws {
+        var environment = Self.required
+        environment["HERALD_LIMITS_PAYLOAD_BYTES"] = "2000000"
+        let problems = try await Self.problems(environment)
+        #expect(problems.keys.sorted() == ["HERALD_LIMITS_PAYLOAD_BYTES"])
+    }
+
+    @Test func secretsNeverAppearInErrors() async throws {
+        do {
+            _ = try await Self.load(["HERALD_COMPONENT_SECRET": "hunter2", "HERALD_POSTGRES_PORT": "x"])
+            Issue.record("expected an error")
+        } catch {
+            #expect(!"\(error)".contains("hunter2"))
+        }
+    }
+
+    @Test func helpDocumentsEverySetting() {
+        for setting in HeraldSettings.all {
+            #expect(HeraldSettings.help.contains(setting.environmentVariable))
+            #expect(HeraldSettings.help.contains(setting.key))
+        }
+    }
+}
