@@ -9,6 +9,7 @@ struct Herald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "Herald, an XEP-0060 publish-subscribe service attached to an XMPP server as an XEP-0114 component.",
+        discussion: HeraldSettings.help,
         subcommands: [Serve.self, CheckConfig.self],
         defaultSubcommand: Serve.self
     )

@@ -34,7 +34,7 @@ import Testing
         #expect(configuration.component.host == "127.0.0.1")
         #expect(configuration.component.port == 5347)
         #expect(configuration.component.keepaliveInterval == .seconds(60))
-        #expect(configuration.component.parserLimits.maxStanzaBytes == 1_048_576)
+        #expect(configuration.component.parserLimits == ParserLimits())
         #expect(configuration.pubsubLimits.maxPayloadBytes == 262_144)
         #expect(configuration.postgres.host == "127.0.0.1")
         #expect(configuration.postgres.port == 5432)
@@ -57,6 +57,8 @@ import Testing
         environment["HERALD_SCHEMAS_DIRECTORY"] = "/srv/schemas"
         environment["HERALD_LIMITS_STANZA_BYTES"] = "200000"
         environment["HERALD_LIMITS_PAYLOAD_BYTES"] = "100000"
+        environment["HERALD_LIMITS_DEPTH"] = "32"
+        environment["HERALD_LIMITS_ATTRIBUTES"] = "16"
         environment["HERALD_LOG_LEVEL"] = "DEBUG"
         // Every documented setting is exercised here, so a renamed key cannot go unnoticed.
         #expect(Set(environment.keys) == Set(HeraldSettings.all.map(\.environmentVariable)))
@@ -72,6 +74,8 @@ import Testing
         #expect(configuration.schemasDirectory == "/srv/schemas")
         #expect(configuration.component.parserLimits.maxStanzaBytes == 200_000)
         #expect(configuration.pubsubLimits.maxPayloadBytes == 100_000)
+        #expect(configuration.component.parserLimits.maxDepth == 32)
+        #expect(configuration.component.parserLimits.maxAttributes == 16)
         #expect(configuration.logLevel == .debug)
     }
 

@@ -46,7 +46,11 @@ package struct HeraldConfiguration: Sendable {
             domain: domain.lowercased(),
             secret: secret,
             keepaliveInterval: .seconds(reader.int(HeraldSettings.componentKeepaliveSeconds, in: 1...3600)),
-            parserLimits: ParserLimits(maxStanzaBytes: stanzaBytes)
+            parserLimits: ParserLimits(
+                maxStanzaBytes: stanzaBytes,
+                maxDepth: reader.int(HeraldSettings.limitsDepth, in: 8...1024),
+                maxAttributes: reader.int(HeraldSettings.limitsAttributes, in: 8...1024)
+            )
         )
         let password = reader.string(HeraldSettings.postgresPassword)
         self.postgres = PostgresClient.Configuration(

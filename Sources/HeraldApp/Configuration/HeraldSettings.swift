@@ -38,6 +38,10 @@ package enum HeraldSettings {
         "Largest item payload in bytes (below the stanza limit)",
         default: "262144"
     )
+    static let limitsDepth = Setting(
+        "limits.depth", "Deepest element nesting inside one stanza", default: "64")
+    static let limitsAttributes = Setting(
+        "limits.attributes", "Most attributes on one element", default: "64")
     static let logLevel = Setting(
         "log.level",
         "trace, debug, info, notice, warning, error or critical",
@@ -47,7 +51,7 @@ package enum HeraldSettings {
     package static let all: [Setting] = [
         componentDomain, componentSecret, componentHost, componentPort, componentKeepaliveSeconds,
         postgresHost, postgresPort, postgresUser, postgresPassword, postgresDatabase,
-        schemasDirectory, limitsStanzaBytes, limitsPayloadBytes, logLevel,
+        schemasDirectory, limitsStanzaBytes, limitsPayloadBytes, limitsDepth, limitsAttributes, logLevel,
     ]
 
     /// The settings table for `--help`.
