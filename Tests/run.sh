@@ -19,6 +19,9 @@ else
     echo "not root: skipping apt installs; the stack script checks what it needs"
 fi
 
+step "format lint (swift-nio style, .swift-format)"
+swift format lint --strict -r Sources Tests Package.swift
+
 step "build"
 swift build --build-tests
 

@@ -3,9 +3,9 @@ import Foundation
 import HeraldApp
 import PostgresNIO
 import PubSub
+import Testing
 import XMPPComponent
 import XMPPCore
-import Testing
 
 @Suite struct HeraldConfigurationTests {
     static let required = ["HERALD_COMPONENT_DOMAIN": "pubsub.example.com", "HERALD_COMPONENT_SECRET": "s3cret"]

@@ -39,9 +39,15 @@ package enum HeraldSettings {
         default: "262144"
     )
     static let limitsDepth = Setting(
-        "limits.depth", "Deepest element nesting inside one stanza", default: "64")
+        "limits.depth",
+        "Deepest element nesting inside one stanza",
+        default: "64"
+    )
     static let limitsAttributes = Setting(
-        "limits.attributes", "Most attributes on one element", default: "64")
+        "limits.attributes",
+        "Most attributes on one element",
+        default: "64"
+    )
     static let logLevel = Setting(
         "log.level",
         "trace, debug, info, notice, warning, error or critical",
