@@ -8,6 +8,7 @@
 #   stack.sh status PROFILE     show what is running
 #   stack.sh env PROFILE        print `export HERALD_…=` lines for Herald and the tests
 #   stack.sh reset-db PROFILE   drop and recreate the database "herald"
+#   stack.sh restart-xmpp PROFILE  stop and start Prosody only (tests the component's reconnect)
 #
 # Ports (test / local), each overridable from the environment:
 #   HERALD_STACK_PG_PORT         55432 / 54432
@@ -544,6 +545,13 @@ cmd_reset_db() {
     log "database herald recreated ($PROFILE)"
 }
 
+cmd_restart_xmpp() {
+    load_profile "${1:-}"
+    require_tools
+    prosody_stop
+    prosody_up
+}
+
 main() {
     local cmd=${1:-}
     [ $# -gt 0 ] && shift
@@ -554,8 +562,9 @@ main() {
         status)   cmd_status "$@" ;;
         env)      cmd_env "$@" ;;
         reset-db) cmd_reset_db "$@" ;;
+        restart-xmpp) cmd_restart_xmpp "$@" ;;
         -h|--help|help|"") usage ;;
-        *) die "unknown command '$cmd' (install, up, down, status, env, reset-db)" ;;
+        *) die "unknown command '$cmd' (install, up, down, status, env, reset-db, restart-xmpp)" ;;
     esac
 }
 

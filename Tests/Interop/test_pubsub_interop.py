@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
 from slixmpp.exceptions import IqError
 
 from harness import (
+    REPO_ROOT,
+    STACK_SH,
     NS_PUBSUB_ERRORS,
     NS_PUBSUB_EVENT,
     Herald,
@@ -124,6 +127,31 @@ def test_state_survives_restart(herald: Herald, stack: StackConfig):
             assert_xml_equal(only_child(item_y), payload_y)
 
     run(body())
+
+
+def test_component_reconnects_after_the_server_restarts(herald: Herald, stack: StackConfig):
+    """Prosody goes away under a running herald: herald must reconnect by itself and serve again."""
+    async def body():
+        node = unique_node("reconnect")
+        async with connected(stack, "alice", "bob") as (alice, bob):
+            await alice.create(node)
+            await bob.subscribe(node)
+
+        restarted = subprocess.run(
+            [str(STACK_SH), "restart-xmpp", "test"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+        assert restarted.returncode == 0, f"could not restart Prosody: {restarted.stderr}"
+
+        await herald.wait_ready()  # disco#info answered again, through the new component stream
+        assert herald.running, f"herald exited when the XMPP server went away\n{herald.output_tail()}"
+        assert "component reconnecting" in herald.output(), herald.output_tail()
+
+        async with connected(stack, "alice", "bob") as (alice, bob):
+            use_meta_prefix(alice, bob)
+            payload = make_payload(title="after the server restart")
+            await alice.publish(node, payload, item_id="after")
+            assert_xml_equal(only_child(await bob.next_item_event(node, "after")), payload)
+
+    run(body(), timeout=90)
 
 
 def test_wrong_secret_fails_clearly(herald_factory):
