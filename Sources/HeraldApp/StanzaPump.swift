@@ -8,7 +8,8 @@ import XMPPCore
 ///
 /// Stanzas are handled one at a time, in arrival order, which gives per-node notification order
 /// for free; the store round trip bounds throughput (lanes per node are the planned next step).
-/// On graceful shutdown it stops taking stanzas after the one in flight is answered.
+/// On graceful shutdown it stops taking new stanzas but answers every one already received
+/// (RFC 6120 §8.2.3: each IQ gets a reply); those arriving later are refused by the queue.
 struct StanzaPump: Service {
     let connection: ComponentConnection
     let service: PubSubService
@@ -21,14 +22,18 @@ struct StanzaPump: Service {
         defer { self.connection.inbound.finish() }
         try await self.prepare()
         self.logger.info("herald ready", metadata: ["xmpp.domain": "\(self.service.domain)"])
-        for await stanza in self.connection.inbound.cancelOnGracefulShutdown() {
-            let outcome = await self.service.handle(stanza)
-            if let reply = outcome.reply {
-                await self.send(reply)
+        await withGracefulShutdownHandler {
+            for await stanza in self.connection.inbound {
+                let outcome = await self.service.handle(stanza)
+                if let reply = outcome.reply {
+                    await self.send(reply)
+                }
+                for notification in outcome.notifications {
+                    await self.send(notification)
+                }
             }
-            for notification in outcome.notifications {
-                await self.send(notification)
-            }
+        } onGracefulShutdown: {
+            self.connection.inbound.finish()
         }
     }
 

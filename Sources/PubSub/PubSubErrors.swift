@@ -32,6 +32,13 @@ enum PubSubErrors {
         applicationCondition: pubsubCondition("not-subscribed")
     )
 
+    /// XEP-0060 §6.2.3.5: the SubID does not name a subscription of the entity.
+    static let invalidSubID = StanzaError(
+        .modify,
+        .notAcceptable,
+        applicationCondition: pubsubCondition("invalid-subid")
+    )
+
     /// XEP-0060 §7.1.3.6.
     static let itemRequired = StanzaError(.modify, .badRequest, applicationCondition: pubsubCondition("item-required"))
     static let payloadRequired = StanzaError(

@@ -4,9 +4,13 @@ package struct PubSubLimits: Sendable, Hashable {
     package var maxPayloadBytes: Int
     /// Longest NodeID or ItemID accepted.
     package var maxIDLength: Int
+    /// Payload bytes one items reply may carry; older items beyond it are left out (XEP-0060 §6.5.4),
+    /// so that a reply stays within what XMPP servers route and what memory allows.
+    package var maxReplyBytes: Int
 
-    package init(maxPayloadBytes: Int = 256 * 1024, maxIDLength: Int = 1024) {
+    package init(maxPayloadBytes: Int = 256 * 1024, maxIDLength: Int = 1024, maxReplyBytes: Int = 1 << 20) {
         self.maxPayloadBytes = maxPayloadBytes
         self.maxIDLength = maxIDLength
+        self.maxReplyBytes = maxReplyBytes
     }
 }

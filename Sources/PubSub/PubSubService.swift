@@ -87,8 +87,13 @@ package struct PubSubService: Sendable {
     }
 
     private func pubsub(_ iq: IQ, _ pubsub: XMLElement) async throws -> PubSubOutcome {
-        let actions = pubsub.elements.filter { $0.namespace == Namespace.pubsub }
-        guard let action = actions.first else {
+        let children = pubsub.elements.filter { $0.namespace == Namespace.pubsub }
+        // <configure/>, <options/> and <publish-options/> only qualify the action they follow.
+        let qualifiers: Set = ["configure", "options", "publish-options"]
+        guard let action = children.first(where: { !qualifiers.contains($0.name) }) else {
+            if children.contains(where: { $0.name == "options" }) {
+                throw PubSubErrors.unsupported("subscription-options")
+            }
             throw PubSubErrors.badRequest("the pubsub element names no action")
         }
         switch (action.name, iq.kind) {

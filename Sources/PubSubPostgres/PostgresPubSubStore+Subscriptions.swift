@@ -4,21 +4,15 @@ package import XMPPCore
 
 extension PostgresPubSubStore {
     package func subscribe(_ subscription: Subscription) async throws -> Subscription {
-        // One statement: insert, or return the subscription the JID already has. The second SELECT
-        // cannot see the row the INSERT adds (same snapshot), so exactly one branch yields a row.
+        // The no-op DO UPDATE makes RETURNING yield the existing row on a conflict, even one with a
+        // subscription committed concurrently, which DO NOTHING plus a SELECT would not see.
         do {
             let rows = try await self.client.query(
                 """
-                WITH inserted AS (
-                    INSERT INTO subscriptions (node_id, jid, subscription_id, state)
-                    VALUES (\(subscription.node), \(subscription.jid.description), \(subscription.id), \(subscription.state.rawValue))
-                    ON CONFLICT (node_id, jid) DO NOTHING
-                    RETURNING subscription_id, state
-                )
-                SELECT subscription_id, state FROM inserted
-                UNION ALL
-                SELECT subscription_id, state FROM subscriptions
-                WHERE node_id = \(subscription.node) AND jid = \(subscription.jid.description)
+                INSERT INTO subscriptions (node_id, jid, subscription_id, state)
+                VALUES (\(subscription.node), \(subscription.jid.description), \(subscription.id), \(subscription.state.rawValue))
+                ON CONFLICT (node_id, jid) DO UPDATE SET jid = EXCLUDED.jid
+                RETURNING subscription_id, state
                 """,
                 logger: self.logger
             )

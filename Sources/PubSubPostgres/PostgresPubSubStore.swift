@@ -10,8 +10,9 @@ package import XMPPCore
 package struct PostgresPubSubStore: PubSubStore {
     let client: PostgresClient
     let logger: Logger
-    /// Limits for reading stored payloads back; stored payloads passed the publish limits, so these only guard corruption.
-    let payloadLimits = ParserLimits(maxStanzaBytes: 16 << 20, maxDepth: 256, maxAttributes: 1024)
+    /// Limits for reading stored payloads back: the ceilings of every configurable publish limit, so
+    /// that whatever was accepted under any configuration can always be read again.
+    let payloadLimits = ParserLimits(maxStanzaBytes: 64 << 20, maxDepth: 1024, maxAttributes: 1024)
 
     package init(client: PostgresClient, logger: Logger) {
         self.client = client
@@ -74,6 +75,17 @@ package struct PostgresPubSubStore: PubSubStore {
             return affiliation
         }
         return .none
+    }
+
+    /// Runs `body` in a transaction, rethrowing the body's own error rather than postgres-nio's wrapper.
+    func withTransaction<T>(
+        _ body: (PostgresConnection) async throws -> sending T
+    ) async throws -> sending T {
+        do {
+            return try await self.client.withTransaction(logger: self.logger, body)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
     }
 
     private static func node(_ row: (String, String?, Int, String)) throws -> Node {

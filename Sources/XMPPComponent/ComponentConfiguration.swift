@@ -17,6 +17,8 @@ package struct ComponentConfiguration: Sendable {
     package var reconnectMaximumDelay: Duration
     /// How long a TCP connect may take.
     package var connectTimeout: Duration
+    /// How long the server may take from TCP connect to the handshake ack before Herald reconnects.
+    package var handshakeTimeout: Duration
     /// How long to wait for the server's `</stream:stream>` after ours.
     package var closeTimeout: Duration
     /// Limits applied to the server's XML.
@@ -33,6 +35,7 @@ package struct ComponentConfiguration: Sendable {
         reconnectInitialDelay: Duration = .milliseconds(500),
         reconnectMaximumDelay: Duration = .seconds(30),
         connectTimeout: Duration = .seconds(10),
+        handshakeTimeout: Duration = .seconds(10),
         closeTimeout: Duration = .seconds(5),
         parserLimits: ParserLimits = ParserLimits(),
         inboundQueueCapacity: Int = 256
@@ -45,6 +48,7 @@ package struct ComponentConfiguration: Sendable {
         self.reconnectInitialDelay = reconnectInitialDelay
         self.reconnectMaximumDelay = reconnectMaximumDelay
         self.connectTimeout = connectTimeout
+        self.handshakeTimeout = handshakeTimeout
         self.closeTimeout = closeTimeout
         self.parserLimits = parserLimits
         self.inboundQueueCapacity = inboundQueueCapacity

@@ -116,6 +116,7 @@ package final class ComponentConnection: Service, Sendable {
         try await channel.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.sendKeepalives(outbound) }
+                group.addTask { try await self.closeUnlessEstablished(channel: underlying) }
                 group.addTask { await self.closeOnGracefulShutdown(outbound, channel: underlying) }
                 defer { group.cancelAll() }
                 try await self.readStream(inbound, outbound)
@@ -179,6 +180,19 @@ package final class ComponentConnection: Service, Sendable {
 
     private var isClosing: Bool {
         self.shared.withLock { if case .closing = $0.link { true } else { false } }
+    }
+
+    /// A server that accepts TCP but never completes the handshake must not hold Herald forever.
+    private func closeUnlessEstablished(channel: any Channel) async throws {
+        try await Task.sleep(for: self.configuration.handshakeTimeout)
+        let established = self.shared.withLock { if case .disconnected = $0.link { false } else { true } }
+        if !established {
+            self.logger.warning(
+                "component handshake timed out",
+                metadata: ["xmpp.timeout": "\(self.configuration.handshakeTimeout)"]
+            )
+            channel.close(promise: nil)
+        }
     }
 
     private func sendKeepalives(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {

@@ -13,4 +13,5 @@ package enum Namespace {
     package static let pubsubOwner = "http://jabber.org/protocol/pubsub#owner"
     package static let pubsubErrors = "http://jabber.org/protocol/pubsub#errors"
     package static let dataForms = "jabber:x:data"
+    package static let rsm = "http://jabber.org/protocol/rsm"
 }

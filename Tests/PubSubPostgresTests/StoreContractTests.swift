@@ -49,7 +49,7 @@ import XMPPCore
     @Test(arguments: Self.backends) func createNodeOnceWithOwner(_ backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let id = Self.nodeID("create")
-            let node = Node(id: id, configuration: NodeConfiguration(title: "T", maxItems: 5))
+            let node = Node(id: id, configuration: NodeConfiguration(title: "T"))
             try await store.createNode(node, owner: JID("alice@localhost/phone"))
             await #expect(throws: PubSubStoreError.nodeExists) { try await store.createNode(node, owner: Self.bob) }
             #expect(try await store.node(id) == node)
@@ -83,15 +83,15 @@ import XMPPCore
             let id = Self.nodeID("items")
             try await store.createNode(Node(id: id, configuration: NodeConfiguration(maxItems: 3)), owner: Self.alice)
             for (itemID, text) in [("a", "1"), ("b", "2"), ("c", "3"), ("b", "4"), ("d", "5")] {
-                try await store.publish(try Self.item(itemID, text), node: id, maxItems: 3)
+                try await store.publish(try Self.item(itemID, text), node: id)
             }
-            let items = try await store.items(node: id, limit: nil)
+            let items = try await store.items(node: id, limit: nil, byteBudget: .max).items
             #expect(items.map(\.id) == ["c", "b", "d"])
             #expect(items[1] == (try Self.item("b", "4")))
-            #expect(try await store.items(node: id, limit: 2).map(\.id) == ["b", "d"])
+            #expect(try await store.items(node: id, limit: 2, byteBudget: .max).items.map(\.id) == ["b", "d"])
             #expect(try await store.items(node: id, ids: ["d", "a", "c"]).map(\.id) == ["c", "d"])
             await #expect(throws: PubSubStoreError.nodeNotFound) {
-                try await store.publish(try Self.item("x", "x"), node: Self.nodeID("missing"), maxItems: 3)
+                try await store.publish(try Self.item("x", "x"), node: Self.nodeID("missing"))
             }
         }
     }
@@ -101,9 +101,73 @@ import XMPPCore
             let id = Self.nodeID("one")
             try await store.createNode(Node(id: id, configuration: NodeConfiguration(maxItems: 1)), owner: Self.alice)
             for itemID in ["a", "b", "c"] {
-                try await store.publish(try Self.item(itemID, itemID), node: id, maxItems: 1)
+                try await store.publish(try Self.item(itemID, itemID), node: id)
             }
-            #expect(try await store.items(node: id, limit: nil).map(\.id) == ["c"])
+            #expect(try await store.items(node: id, limit: nil, byteBudget: .max).items.map(\.id) == ["c"])
+        }
+    }
+}
+
+extension StoreContractTests {
+    @Test(arguments: Self.backends) func pagesStopAtTheByteBudgetButKeepTheNewest(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store in
+            let id = Self.nodeID("budget")
+            try await store.createNode(Node(id: id), owner: Self.alice)
+            for itemID in ["a", "b", "c", "d"] {
+                try await store.publish(try Self.item(itemID, itemID), node: id)
+            }
+            let size = XMLSerializer.serialize(try #require(try Self.item("a", "a").payload)).utf8.count
+            let page = try await store.items(node: id, limit: nil, byteBudget: 2 * size + 1)
+            #expect(page.items.map(\.id) == ["c", "d"])
+            #expect(page.total == 4 && page.isTruncated)
+            let tiny = try await store.items(node: id, limit: nil, byteBudget: 1)
+            #expect(tiny.items.map(\.id) == ["d"])
+            let limited = try await store.items(node: id, limit: 3, byteBudget: .max)
+            #expect(limited.items.map(\.id) == ["b", "c", "d"] && limited.total == 4)
+            #expect(try await store.itemIDs(node: id) == ["a", "b", "c", "d"])
+        }
+    }
+}
+
+@Suite(.enabled(if: TestDatabase.isConfigured, "needs HERALD_TEST_POSTGRES_URL"))
+struct PostgresConcurrencyTests {
+    @Test func concurrentPublishesNeverExceedMaxItems() async throws {
+        try await TestDatabase.migrated.value
+        let id = StoreContractTests.nodeID("race")
+        try await TestDatabase.withClient { (client: PostgresClient) async throws -> Void in
+            let store = PostgresPubSubStore(client: client, logger: TestDatabase.logger)
+            try await store.createNode(
+                Node(id: id, configuration: NodeConfiguration(maxItems: 3)),
+                owner: StoreContractTests.alice
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<40 {
+                    group.addTask { try await store.publish(try StoreContractTests.item("i\(n)", "\(n)"), node: id) }
+                }
+                try await group.waitForAll()
+            }
+            let page = try await store.items(node: id, limit: nil, byteBudget: .max)
+            #expect(page.total == 3)
+            #expect(page.items.count == 3)
+        }
+    }
+
+    @Test func concurrentSubscribesOfOneJIDShareOneSubscription() async throws {
+        try await TestDatabase.migrated.value
+        let id = StoreContractTests.nodeID("subrace")
+        try await TestDatabase.withClient { (client: PostgresClient) async throws -> Void in
+            let store = PostgresPubSubStore(client: client, logger: TestDatabase.logger)
+            try await store.createNode(Node(id: id), owner: StoreContractTests.alice)
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for n in 0..<10 {
+                    group.addTask {
+                        try await store.subscribe(Subscription(node: id, jid: StoreContractTests.bob, id: "s\(n)")).id
+                    }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(ids.count == 1)
+            #expect(try await store.subscriptions(node: id).count == 1)
         }
     }
 }
@@ -117,13 +181,17 @@ struct PostgresDurabilityTests {
             let store = PostgresPubSubStore(client: client, logger: TestDatabase.logger)
             try await store.createNode(Node(id: id), owner: StoreContractTests.alice)
             _ = try await store.subscribe(Subscription(node: id, jid: StoreContractTests.bob, id: "sub"))
-            try await store.publish(try StoreContractTests.item("i", "kept"), node: id, maxItems: 10)
+            try await store.publish(try StoreContractTests.item("i", "kept"), node: id)
         }
         try await TestDatabase.withClient { (client: PostgresClient) async throws -> Void in
             let store = PostgresPubSubStore(client: client, logger: TestDatabase.logger)
             #expect(try await store.node(id) != nil)
             #expect(try await store.subscriptions(node: id).map(\.id) == ["sub"])
-            #expect(try await store.items(node: id, limit: nil) == [try StoreContractTests.item("i", "kept")])
+            #expect(
+                try await store.items(node: id, limit: nil, byteBudget: .max).items == [
+                    try StoreContractTests.item("i", "kept")
+                ]
+            )
         }
     }
 }

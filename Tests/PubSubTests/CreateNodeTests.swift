@@ -63,4 +63,19 @@ import XMPPCore
         expectError(try await harness.iq(Self.createWithForm(field)), "modify", condition)
         #expect(try await harness.service.store.node("configured") == nil)
     }
+
+    @Test func configureMustFollowCreateWithoutNodeAttribute() async throws {
+        let harness = try PubSubTestHarness()
+        let before = try await harness.iq(
+            "<iq type='set' id='c5' from='alice@localhost/a' to='pubsub.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                + "<configure/><create node='early'/></pubsub></iq>"
+        )
+        expectError(before, "modify", "bad-request")
+        let named = try await harness.iq(
+            "<iq type='set' id='c6' from='alice@localhost/a' to='pubsub.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                + "<create node='named'/><configure node='named'/></pubsub></iq>"
+        )
+        expectError(named, "modify", "bad-request")
+        #expect(try await harness.service.store.nodes().isEmpty)
+    }
 }

@@ -68,7 +68,7 @@ import XMPPCore
         )
         expectError(try #require(outcome.reply), "auth", "forbidden")
         #expect(outcome.notifications.isEmpty)
-        #expect(try await harness.service.store.items(node: "news", limit: nil).isEmpty)
+        #expect(try await harness.service.store.items(node: "news", limit: nil, byteBudget: .max).items.isEmpty)
     }
 
     @Test(arguments: [
@@ -85,7 +85,7 @@ import XMPPCore
         try await harness.create("news")
         let outcome = try await harness.send(PubSubTestHarness.publishXML("news", item: item))
         expectError(try #require(outcome.reply), "modify", condition, pubsub: pubsubCondition)
-        #expect(try await harness.service.store.items(node: "news", limit: nil).isEmpty)
+        #expect(try await harness.service.store.items(node: "news", limit: nil, byteBudget: .max).items.isEmpty)
     }
 
     @Test func unknownNodeAndOversizePayload() async throws {
@@ -108,7 +108,7 @@ import XMPPCore
                 PubSubTestHarness.publishXML("configured", item: "<item id='\(id)'><v xmlns='urn:v'>\(text)</v></item>")
             )
         }
-        let items = try await harness.service.store.items(node: "configured", limit: nil)
+        let items = try await harness.service.store.items(node: "configured", limit: nil, byteBudget: .max).items
         #expect(items.map(\.id) == ["a", "c"])
         #expect(items.first?.payload?.text == "3")
     }

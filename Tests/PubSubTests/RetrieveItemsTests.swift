@@ -39,4 +39,24 @@ import XMPPCore
         )
         expectError(try await harness.iq(base + "<items node='nope'/></pubsub></iq>"), "cancel", "item-not-found")
     }
+
+    @Test func oversizeRepliesKeepTheNewestItemsAndSaySo() async throws {
+        // Two 61-byte payloads fit in 130 bytes, three do not.
+        let harness = try PubSubTestHarness(limits: PubSubLimits(maxReplyBytes: 130))
+        try await harness.create("big")
+        for id in ["1", "2", "3"] {
+            let item = "<item id='\(id)'><v xmlns='urn:v'>\(String(repeating: id, count: 40))</v></item>"
+            _ = try await harness.send(PubSubTestHarness.publishXML("big", item: item))
+        }
+        let reply = try await harness.iq(
+            "<iq type='get' id='r2' from='bob@localhost/b' to='pubsub.localhost'>"
+                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='big'/></pubsub></iq>"
+        )
+        #expect(Self.itemIDs(reply) == ["2", "3"])
+        let set = reply.child("pubsub", namespace: Namespace.pubsub)?.child("set", namespace: Namespace.rsm)
+        #expect(set?.child("count", namespace: Namespace.rsm)?.text == "3")
+        #expect(set?.child("first", namespace: Namespace.rsm)?[attribute: "index"] == "1")
+        #expect(set?.child("first", namespace: Namespace.rsm)?.text == "2")
+        #expect(set?.child("last", namespace: Namespace.rsm)?.text == "3")
+    }
 }

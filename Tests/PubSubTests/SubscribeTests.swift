@@ -71,6 +71,11 @@ import XMPPCore
         let xml =
             "<iq type='set' id='u2' from='bob@localhost/b' to='pubsub.localhost'>"
             + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><unsubscribe node='news' jid='bob@localhost'/></pubsub></iq>"
+        let wrongSubID = try await harness.iq(
+            "<iq type='set' id='u3' from='bob@localhost/b' to='pubsub.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                + "<unsubscribe node='news' jid='bob@localhost' subid='nope'/></pubsub></iq>"
+        )
+        expectError(wrongSubID, "modify", "not-acceptable", pubsub: "invalid-subid")
         #expect(try await harness.iq(xml)[attribute: "type"] == "result")
         expectError(try await harness.iq(xml), "cancel", "unexpected-request", pubsub: "not-subscribed")
     }

@@ -31,6 +31,23 @@ import XMPPCore
         }
     }
 
+    @Test func finishKeepsEveryStanzaAlreadyReceived() async {
+        let queue = BoundedStanzaQueue(capacity: 1)
+        await queue.push(Self.stanza(0))
+        await withDiscardingTaskGroup { group in
+            // This producer waits: the queue is full.
+            group.addTask { await queue.push(Self.stanza(1)) }
+            try? await Task.sleep(for: .milliseconds(50))
+            queue.finish()
+        }
+        await queue.push(Self.stanza(2))  // after finish: refused, and does not wait
+        var received: [String] = []
+        for await element in queue {
+            received.append(element[attribute: "id"] ?? "")
+        }
+        #expect(received == ["0", "1"])
+    }
+
     @Test func finishWakesTheConsumer() async {
         let queue = BoundedStanzaQueue(capacity: 4)
         async let first: XMLElement? = {

@@ -62,7 +62,8 @@ package struct HeraldConfiguration: Sendable {
             tls: .disable
         )
         self.schemasDirectory = reader.string(HeraldSettings.schemasDirectory)
-        self.pubsubLimits = PubSubLimits(maxPayloadBytes: payloadBytes)
+        // An items reply may be as large as the largest stanza Herald itself accepts.
+        self.pubsubLimits = PubSubLimits(maxPayloadBytes: payloadBytes, maxReplyBytes: stanzaBytes)
         self.logLevel = level ?? .info
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
     }

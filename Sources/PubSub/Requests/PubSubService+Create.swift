@@ -9,10 +9,20 @@ extension PubSubService {
             try self.validateID(requested, what: "NodeID")
         }
         var configuration = NodeConfiguration()
-        if let form = pubsub.child("configure", namespace: Namespace.pubsub)?.elements.lazy.compactMap(DataForm.init)
-            .first
-        {
-            configuration = try Self.configuration(from: form)
+        let children = pubsub.elements
+        if let configureIndex = children.firstIndex(where: {
+            $0.name == "configure" && $0.namespace == Namespace.pubsub
+        }) {
+            // XEP-0060 §8.1.3: <configure/> follows <create/> and carries no node attribute.
+            let configure = children[configureIndex]
+            guard let createIndex = children.firstIndex(of: create), createIndex < configureIndex,
+                configure[attribute: "node"] == nil
+            else {
+                throw PubSubErrors.badRequest("<configure/> must follow <create/> and have no node attribute")
+            }
+            if let form = configure.elements.lazy.compactMap(DataForm.init).first {
+                configuration = try Self.configuration(from: form)
+            }
         }
         // XEP-0060 §8.1.2: an instant node gets a unique NodeID from the service.
         let nodeID = requested ?? self.makeID()

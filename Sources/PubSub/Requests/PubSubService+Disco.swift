@@ -56,9 +56,9 @@ extension PubSubService {
             // XEP-0060 §5.5: a leaf node's items are listed by ItemID in the `name` attribute.
             guard try await self.store.node(nodeID) != nil else { throw PubSubErrors.nodeNotFound }
             reply[attribute: "node"] = nodeID
-            for item in try await self.store.items(node: nodeID, limit: nil) {
+            for itemID in try await self.store.itemIDs(node: nodeID) {
                 reply.append(
-                    XMLElement("item", namespace: Namespace.discoItems, attributes: ["jid": service, "name": item.id])
+                    XMLElement("item", namespace: Namespace.discoItems, attributes: ["jid": service, "name": itemID])
                 )
             }
         } else {

@@ -8,7 +8,7 @@ extension PubSubService {
         if pubsub.child("publish-options", namespace: Namespace.pubsub) != nil {
             throw PubSubErrors.unsupported("publish-options")
         }
-        guard let node = try await self.store.node(nodeID) else { throw PubSubErrors.nodeNotFound }
+        guard try await self.store.node(nodeID) != nil else { throw PubSubErrors.nodeNotFound }
         guard try await self.store.affiliation(node: nodeID, jid: iq.from).canPublish else {
             throw PubSubErrors.forbidden
         }
@@ -26,7 +26,7 @@ extension PubSubService {
         try self.validateID(itemID, what: "ItemID")
         let item = Item(id: itemID, payload: payload, publisher: iq.from.bare, publishedAt: self.now())
         do {
-            try await self.store.publish(item, node: nodeID, maxItems: node.configuration.maxItems)
+            try await self.store.publish(item, node: nodeID)
         } catch PubSubStoreError.nodeNotFound {
             throw PubSubErrors.nodeNotFound
         }

@@ -44,12 +44,13 @@ extension PubSubService {
         // XEP-0060 §6.2.3.3: unsubscribing someone else is forbidden.
         let jid = try Self.subscriberJID(unsubscribe, requester: iq.from, mismatch: PubSubErrors.forbidden)
         guard try await self.store.node(nodeID) != nil else { throw PubSubErrors.nodeNotFound }
-        let removed = try await self.store.unsubscribe(
-            node: nodeID,
-            jid: jid,
-            subscriptionID: unsubscribe[attribute: "subid"]
-        )
-        guard removed > 0 else { throw PubSubErrors.notSubscribed }
+        let subscriptionID = unsubscribe[attribute: "subid"]
+        let removed = try await self.store.unsubscribe(node: nodeID, jid: jid, subscriptionID: subscriptionID)
+        if removed == 0 {
+            // XEP-0060 §6.2.3.5: subscribed, but not with that SubID.
+            let subscribed = try await self.store.subscriptions(node: nodeID).contains { $0.jid == jid }
+            throw subscriptionID != nil && subscribed ? PubSubErrors.invalidSubID : PubSubErrors.notSubscribed
+        }
         self.logger.debug("unsubscribed", metadata: ["pubsub.node": "\(nodeID)", "xmpp.jid": "\(jid)"])
         return iq.result()
     }

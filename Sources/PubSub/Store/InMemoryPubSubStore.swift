@@ -60,11 +60,12 @@ package final class InMemoryPubSubStore: PubSubStore {
         self.state.withLock { $0[node]?.subscriptions ?? [] }
     }
 
-    package func publish(_ item: Item, node: String, maxItems: Int) async throws {
+    package func publish(_ item: Item, node: String) async throws {
         try self.state.withLock { nodes in
             guard var state = nodes[node] else { throw PubSubStoreError.nodeNotFound }
             state.items.removeAll { $0.id == item.id }
             state.items.append(item)
+            let maxItems = state.node.configuration.maxItems
             if state.items.count > maxItems {
                 state.items.removeFirst(state.items.count - maxItems)
             }
@@ -72,11 +73,23 @@ package final class InMemoryPubSubStore: PubSubStore {
         }
     }
 
-    package func items(node: String, limit: Int?) async throws -> [Item] {
+    package func items(node: String, limit: Int?, byteBudget: Int) async throws -> ItemPage {
         self.state.withLock { nodes in
-            let items = nodes[node]?.items ?? []
-            return limit.map { Array(items.suffix($0)) } ?? items
+            let all = nodes[node]?.items ?? []
+            var page: [Item] = []
+            var bytes = 0
+            for item in all.reversed() {
+                if let limit, page.count >= limit { break }
+                bytes += item.payload.map { XMLSerializer.serialize($0).utf8.count } ?? 0
+                if bytes > byteBudget && !page.isEmpty { break }
+                page.append(item)
+            }
+            return ItemPage(items: page.reversed(), total: all.count)
         }
+    }
+
+    package func itemIDs(node: String) async throws -> [String] {
+        self.state.withLock { $0[node]?.items.map(\.id) ?? [] }
     }
 
     package func items(node: String, ids: [String]) async throws -> [Item] {

@@ -18,10 +18,14 @@ package protocol PubSubStore: Sendable {
     /// The subscriptions of a node, oldest first.
     func subscriptions(node: String) async throws -> [Subscription]
 
-    /// Stores the item, replacing one with the same ID, then keeps only the newest `maxItems`.
-    func publish(_ item: Item, node: String, maxItems: Int) async throws
-    /// The newest `limit` items (all if nil), oldest first.
-    func items(node: String, limit: Int?) async throws -> [Item]
+    /// Stores the item, replacing one with the same ID, then keeps only the node's newest `maxItems`;
+    /// atomic with respect to concurrent publishes to the same node.
+    func publish(_ item: Item, node: String) async throws
+    /// The newest items, at most `limit` (all if nil) and at most `byteBudget` bytes of payload
+    /// (but always the newest one), returned oldest first with the node's item count.
+    func items(node: String, limit: Int?, byteBudget: Int) async throws -> ItemPage
     /// The items with these IDs that exist, oldest first.
     func items(node: String, ids: [String]) async throws -> [Item]
+    /// The IDs of the node's items, oldest first, without loading payloads.
+    func itemIDs(node: String) async throws -> [String]
 }

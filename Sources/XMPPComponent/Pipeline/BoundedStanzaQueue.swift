@@ -60,16 +60,21 @@ package final class BoundedStanzaQueue: AsyncSequence, Sendable {
         }
     }
 
-    /// Ends the sequence: the consumer sees the buffered stanzas, then nil; waiting producers return.
+    /// Ends the sequence: the consumer still gets every stanza pushed so far (including those of
+    /// waiting producers), then nil. Stanzas pushed after this are dropped.
     package func finish() {
-        let producers = self.state.withLock { state in
+        let (producers, consumer) = self.state.withLock { state in
             state.finished = true
+            // Waiting producers' stanzas were received: keep them, going over capacity by their number.
+            state.buffer += state.producers.map(\.element)
             defer { state.producers = [] }
             let consumer = state.consumer
             state.consumer = nil
-            consumer?.resume(returning: nil)
-            return state.producers
+            return (state.producers, consumer)
         }
+        // A waiting consumer means the buffer was empty, and it holds no producers' stanzas either
+        // (a consumer only waits when nothing is buffered, and producers only wait when the buffer is full).
+        consumer?.resume(returning: nil)
         for producer in producers { producer.continuation.resume() }
     }
 

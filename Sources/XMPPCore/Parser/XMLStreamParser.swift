@@ -21,7 +21,11 @@ package final class XMLStreamParser {
     private var bytesSinceLastElement = 0
     private var elementCompletedInPiece = false
 
+    /// libxml2's global set-up is not reentrant: run it once, before any thread makes a parser.
+    private static let libraryInitialized: Void = xmlInitParser()
+
     package init(mode: StanzaAssembler.Mode, limits: ParserLimits = ParserLimits()) {
+        Self.libraryInitialized
         self.limits = limits
         self.assembler = StanzaAssembler(mode: mode, limits: limits)
         var handler = Self.makeSAXHandler()
