@@ -47,7 +47,12 @@ package struct PubSubService: Sendable {
             break
         }
         do {
-            return try await self.route(iq)
+            do {
+                return try await self.route(iq)
+            } catch PubSubStoreError.nodeNotFound {
+                // The node vanished between the check and the write: to the requester it does not exist.
+                throw PubSubErrors.nodeNotFound
+            }
         } catch let error as StanzaError {
             self.logger.debug(
                 "request refused",
@@ -154,5 +159,10 @@ package struct PubSubService: Sendable {
             children: [error.element]
         )
         return PubSubOutcome(reply: reply)
+    }
+
+    /// `<pubsub xmlns='http://jabber.org/protocol/pubsub'>` around one child, the shape of XEP-0060 results.
+    static func pubsubPayload(_ child: XMLElement) -> XMLElement {
+        XMLElement("pubsub", namespace: Namespace.pubsub, children: [.element(child)])
     }
 }

@@ -33,13 +33,8 @@ extension PubSubService {
         }
         self.logger.debug("node created", metadata: ["pubsub.node": "\(nodeID)", "xmpp.from": "\(iq.from)"])
         guard requested == nil else { return iq.result() }
-        let reply = XMLElement(
-            "pubsub",
-            namespace: Namespace.pubsub,
-            attributes: [:],
-            children: [
-                XMLElement("create", namespace: Namespace.pubsub, attributes: ["node": nodeID])
-            ]
+        let reply = Self.pubsubPayload(
+            XMLElement("create", namespace: Namespace.pubsub, attributes: ["node": nodeID])
         )
         return iq.result(reply)
     }

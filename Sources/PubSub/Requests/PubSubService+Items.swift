@@ -41,7 +41,7 @@ extension PubSubService {
                 list.append(EventNotification.itemElement(item, namespace: Namespace.pubsub))
             }
         }
-        var pubsub = XMLElement("pubsub", namespace: Namespace.pubsub, attributes: [:], children: [list])
+        var pubsub = Self.pubsubPayload(list)
         if let resultSet {
             pubsub.append(resultSet)
         }

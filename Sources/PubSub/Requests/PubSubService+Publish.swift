@@ -25,26 +25,17 @@ extension PubSubService {
         let itemID = element[attribute: "id"] ?? self.makeID()
         try self.validateID(itemID, what: "ItemID")
         let item = Item(id: itemID, payload: payload, publisher: iq.from.bare, publishedAt: self.now())
-        do {
-            try await self.store.publish(item, node: nodeID)
-        } catch PubSubStoreError.nodeNotFound {
-            throw PubSubErrors.nodeNotFound
-        }
+        try await self.store.publish(item, node: nodeID)
         self.logger.debug("item published", metadata: ["pubsub.node": "\(nodeID)", "pubsub.item": "\(itemID)"])
-        let reply = XMLElement(
-            "pubsub",
-            namespace: Namespace.pubsub,
-            attributes: [:],
-            children: [
-                XMLElement(
-                    "publish",
-                    namespace: Namespace.pubsub,
-                    attributes: ["node": nodeID],
-                    children: [
-                        XMLElement("item", namespace: Namespace.pubsub, attributes: ["id": itemID])
-                    ]
-                )
-            ]
+        let reply = Self.pubsubPayload(
+            XMLElement(
+                "publish",
+                namespace: Namespace.pubsub,
+                attributes: ["node": nodeID],
+                children: [
+                    XMLElement("item", namespace: Namespace.pubsub, attributes: ["id": itemID])
+                ]
+            )
         )
         let subscribers = try await self.store.subscriptions(node: nodeID).filter { $0.state == .subscribed }
         let notifications = subscribers.map {

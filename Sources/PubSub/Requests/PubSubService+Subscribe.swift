@@ -14,27 +14,17 @@ extension PubSubService {
         case .open:
             break
         }
-        let subscription: Subscription
-        do {
-            subscription = try await self.store.subscribe(Subscription(node: nodeID, jid: jid, id: self.makeID()))
-        } catch PubSubStoreError.nodeNotFound {
-            throw PubSubErrors.nodeNotFound
-        }
+        let subscription = try await self.store.subscribe(Subscription(node: nodeID, jid: jid, id: self.makeID()))
         self.logger.debug("subscribed", metadata: ["pubsub.node": "\(nodeID)", "xmpp.jid": "\(jid)"])
-        let reply = XMLElement(
-            "pubsub",
-            namespace: Namespace.pubsub,
-            attributes: [:],
-            children: [
-                XMLElement(
-                    "subscription",
-                    namespace: Namespace.pubsub,
-                    attributes: [
-                        "node": nodeID, "jid": subscription.jid.description, "subid": subscription.id,
-                        "subscription": subscription.state.rawValue,
-                    ]
-                )
-            ]
+        let reply = Self.pubsubPayload(
+            XMLElement(
+                "subscription",
+                namespace: Namespace.pubsub,
+                attributes: [
+                    "node": nodeID, "jid": subscription.jid.description, "subid": subscription.id,
+                    "subscription": subscription.state.rawValue,
+                ]
+            )
         )
         return iq.result(reply)
     }
