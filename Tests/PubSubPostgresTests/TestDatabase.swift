@@ -30,6 +30,7 @@ enum TestDatabase {
     }
 
     /// Runs `body` with a running client; the client stops when `body` returns.
+    @discardableResult
     static func withClient<T: Sendable>(
         database: String? = nil,
         _ body: @Sendable (PostgresClient) async throws -> T
