@@ -20,8 +20,11 @@ import XMPPCore
                 }
                 queue.finish()
             }
-            // Give the producer time to fill the queue; it must stop at the capacity.
-            try? await Task.sleep(for: .milliseconds(100))
+            // Wait (bounded) until the producer is blocked: it must have stopped at the capacity.
+            for _ in 0..<500 where queue.waitingProducers == 0 {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(queue.waitingProducers == 1)
             #expect(pushed.value.load(ordering: .relaxed) == 2)
             var received: [String] = []
             for await element in queue {
@@ -37,7 +40,10 @@ import XMPPCore
         await withDiscardingTaskGroup { group in
             // This producer waits: the queue is full.
             group.addTask { await queue.push(Self.stanza(1)) }
-            try? await Task.sleep(for: .milliseconds(50))
+            for _ in 0..<500 where queue.waitingProducers == 0 {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(queue.waitingProducers == 1)
             queue.finish()
         }
         await queue.push(Self.stanza(2))  // after finish: refused, and does not wait

@@ -37,6 +37,11 @@ package final class BoundedStanzaQueue: AsyncSequence, Sendable {
         self.capacity = capacity
     }
 
+    /// How many producers wait for room; lets tests observe backpressure without guessing at timing.
+    var waitingProducers: Int {
+        self.state.withLock { $0.producers.count }
+    }
+
     /// Adds a stanza, waiting while the queue is full. After `finish()` the stanza is dropped.
     package func push(_ element: XMLElement) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
