@@ -110,9 +110,12 @@ package struct PubSubService: Sendable {
             return PubSubOutcome(reply: try await self.unsubscribe(iq, unsubscribe: action))
         case ("publish", .set):
             return try await self.publish(iq, pubsub: pubsub, publish: action)
+        case ("retract", .set):
+            return try await self.retract(iq, retract: action)
         case ("items", .get):
             return PubSubOutcome(reply: try await self.retrieveItems(iq, items: action))
-        case ("create", .get), ("subscribe", .get), ("unsubscribe", .get), ("publish", .get), ("items", .set):
+        case ("create", .get), ("subscribe", .get), ("unsubscribe", .get), ("publish", .get), ("retract", .get),
+            ("items", .set):
             throw PubSubErrors.badRequest("<\(action.name)/> is not valid in an IQ of type \(iq.kind.rawValue)")
         default:
             throw PubSubErrors.unsupported(Self.feature(of: action.name))
@@ -122,7 +125,6 @@ package struct PubSubService: Sendable {
     /// The XEP-0060 §10 feature name of a pubsub action Herald does not implement.
     private static func feature(of action: String) -> String {
         switch action {
-        case "retract": "retract-items"
         case "subscriptions": "retrieve-subscriptions"
         case "affiliations": "retrieve-affiliations"
         case "options": "subscription-options"

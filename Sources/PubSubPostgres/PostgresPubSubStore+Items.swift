@@ -89,6 +89,14 @@ extension PostgresPubSubStore {
         return items
     }
 
+    package func retract(node: String, itemID: String) async throws -> Bool {
+        let rows = try await self.client.query(
+            "DELETE FROM items WHERE node_id = \(node) AND item_id = \(itemID) RETURNING 1",
+            logger: self.logger
+        )
+        return try await !rows.collect().isEmpty
+    }
+
     package func itemIDs(node: String) async throws -> [String] {
         let rows = try await self.client.query(
             "SELECT item_id FROM items WHERE node_id = \(node) ORDER BY sequence",

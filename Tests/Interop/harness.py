@@ -254,8 +254,10 @@ class Client(slixmpp.ClientXMPP):
     async def disco_items(self, node: Optional[str] = None):
         return await self["xep_0030"].get_items(jid=self.service, node=node, timeout=IQ_TIMEOUT)
 
-    async def next_item_event(self, node: str, item_id: str, timeout: float = EVENT_TIMEOUT) -> ET.Element:
-        """Wait for a pubsub#event notification of `item_id` on `node`; returns the <item/> element.
+    async def next_item_event(self, node: str, item_id: str, timeout: float = EVENT_TIMEOUT,
+                              kind: str = "item") -> ET.Element:
+        """Wait for a pubsub#event notification of `item_id` on `node`; returns the <item/> element
+        (or the <retract/> element with kind="retract").
 
         Other event messages (other nodes/items, subscription notices…) are skipped."""
         deadline = time.monotonic() + timeout
@@ -271,7 +273,7 @@ class Client(slixmpp.ClientXMPP):
             except asyncio.TimeoutError:
                 continue
             for items in msg.xml.iter(f"{{{NS_PUBSUB_EVENT}}}items"):
-                for item in items.findall(f"{{{NS_PUBSUB_EVENT}}}item"):
+                for item in items.findall(f"{{{NS_PUBSUB_EVENT}}}{kind}"):
                     if items.get("node") == node and item.get("id") == item_id:
                         assert msg["from"].bare == self.service, f"event from {msg['from']}, not {self.service}"
                         return item

@@ -154,6 +154,37 @@ def test_component_reconnects_after_the_server_restarts(herald: Herald, stack: S
     run(body(), timeout=90)
 
 
+def test_retract_with_notify_reaches_subscribers(herald: Herald, stack: StackConfig):
+    """XEP-0060 §7.2: the owner deletes an item; notify='true' sends <retract id=…/> to subscribers."""
+    async def body():
+        async with connected(stack, "alice", "bob") as (alice, bob):
+            node = unique_node("retract")
+            await alice.create(node)
+            await bob.subscribe(node)
+            await alice.publish(node, make_payload(title="soon gone"), item_id="gone")
+            await bob.next_item_event(node, "gone")
+
+            await alice["xep_0060"].retract(stack.component_domain, node, "gone", notify=True)
+            retract = await bob.next_item_event(node, "gone", kind="retract")
+            assert retract.get("id") == "gone"
+
+            got = await alice.items(node)
+            ids = [i.get("id") for i in got.xml.iter(f"{{{NS_PUBSUB}}}item")]
+            assert "gone" not in ids, f"retracted item still returned: {ids}"
+
+            with pytest.raises(IqError) as info:
+                await alice["xep_0060"].retract(stack.component_domain, node, "gone")
+            err = stanza_error(info.value)
+            assert (err.type, err.condition) == ("cancel", "item-not-found"), err.raw
+
+            with pytest.raises(IqError) as info:
+                await bob["xep_0060"].retract(stack.component_domain, node, "whatever")
+            err = stanza_error(info.value)
+            assert (err.type, err.condition) == ("auth", "forbidden"), err.raw
+
+    run(body())
+
+
 def test_wrong_secret_fails_clearly(herald_factory):
     h: Herald = herald_factory({"HERALD_COMPONENT_SECRET": "wrong"})
 

@@ -125,6 +125,10 @@ extension StoreContractTests {
             let limited = try await store.items(node: id, limit: 3, byteBudget: .max)
             #expect(limited.items.map(\.id) == ["b", "c", "d"] && limited.total == 4)
             #expect(try await store.itemIDs(node: id) == ["a", "b", "c", "d"])
+            #expect(try await store.retract(node: id, itemID: "b"))
+            #expect(try await !store.retract(node: id, itemID: "b"))
+            #expect(try await !store.retract(node: Self.nodeID("missing"), itemID: "a"))
+            #expect(try await store.itemIDs(node: id) == ["a", "c", "d"])
         }
     }
 }

@@ -17,7 +17,7 @@ import XMPPCore
         let features = query.elements.filter { $0.name == "feature" }.compactMap { $0[attribute: "var"] }
         #expect(Set(features) == Set(PubSubService.features))
         #expect(features.contains("http://jabber.org/protocol/pubsub#publish"))
-        #expect(!features.contains("http://jabber.org/protocol/pubsub#retract-items"))
+        #expect(!features.contains("http://jabber.org/protocol/pubsub#retrieve-affiliations"))
     }
 
     @Test func itemsListsNodesAndNodeItems() async throws {

@@ -6,8 +6,8 @@ import XMPPCore
 @Suite struct RoutingTests {
     @Test(arguments: [
         (
-            "<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n'><item id='1'/></retract></pubsub>",
-            "retract-items"
+            "<pubsub xmlns='http://jabber.org/protocol/pubsub'><affiliations/></pubsub>",
+            "retrieve-affiliations"
         ),
         ("<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscriptions/></pubsub>", "retrieve-subscriptions"),
         ("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><delete node='n'/></pubsub>", "delete-nodes"),

@@ -12,10 +12,12 @@ extension PubSubService {
         Namespace.pubsub + "#access-open",
         Namespace.pubsub + "#create-and-configure",
         Namespace.pubsub + "#create-nodes",
+        Namespace.pubsub + "#delete-items",
         Namespace.pubsub + "#instant-nodes",
         Namespace.pubsub + "#item-ids",
         Namespace.pubsub + "#persistent-items",
         Namespace.pubsub + "#publish",
+        Namespace.pubsub + "#retract-items",
         Namespace.pubsub + "#retrieve-items",
         Namespace.pubsub + "#subscribe",
     ]

@@ -88,6 +88,17 @@ package final class InMemoryPubSubStore: PubSubStore {
         }
     }
 
+    package func retract(node: String, itemID: String) async throws -> Bool {
+        self.state.withLock { nodes in
+            guard var state = nodes[node], let index = state.items.firstIndex(where: { $0.id == itemID }) else {
+                return false
+            }
+            state.items.remove(at: index)
+            nodes[node] = state
+            return true
+        }
+    }
+
     package func itemIDs(node: String) async throws -> [String] {
         self.state.withLock { $0[node]?.items.map(\.id) ?? [] }
     }

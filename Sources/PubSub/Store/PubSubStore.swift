@@ -26,6 +26,8 @@ package protocol PubSubStore: Sendable {
     func items(node: String, limit: Int?, byteBudget: Int) async throws -> ItemPage
     /// The items with these IDs that exist, oldest first.
     func items(node: String, ids: [String]) async throws -> [Item]
+    /// Deletes one item; false when the node has no item with that ID.
+    func retract(node: String, itemID: String) async throws -> Bool
     /// The IDs of the node's items, oldest first, without loading payloads.
     func itemIDs(node: String) async throws -> [String]
 }
