@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, starts the private test stack on
+# The test command of README.md (`bash Tests/run.sh`, which .ci/run calls): installs what is missing, builds, starts the private test stack on
 # loopback (PostgreSQL 55432, Prosody 55222/55347), and runs every suite against it:
 #   1. Swift unit tests and the PostgreSQL store tests (HERALD_TEST_POSTGRES_URL is set,
 #      so nothing is skipped), 2. the same under ThreadSanitizer, 3. the slixmpp interop
@@ -41,5 +41,5 @@ if [ "${HERALD_SKIP_TSAN:-0}" != 1 ]; then
 fi
 
 step "interop tests (slixmpp -> Prosody -> herald -> PostgreSQL)"
-"$STACK" reset-db test
+# The interop harness resets the database itself at the start of its session.
 HERALD_BIN="$PWD/.build/debug/herald" /usr/bin/python3 -m pytest Tests/Interop -v -p no:cacheprovider

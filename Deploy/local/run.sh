@@ -2,7 +2,7 @@
 # The run command: installs what is missing, builds Herald (release), starts a private
 # PostgreSQL and Prosody on loopback (ports 54432, 5222, 5347 unless overridden; data in
 # .data/local), prints a demo account, and runs Herald in the foreground. Ctrl-C stops
-# Herald gracefully; `Deploy/local/stack.sh down local` stops the stack.
+# Herald gracefully; `Deploy/local/stack.sh down local` stops the stack. This is README's run command.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

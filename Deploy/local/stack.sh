@@ -99,18 +99,16 @@ load_profile() {
     PROSODY_PIDFILE=$PROSODY_DIR/prosody.pid
     STATE_FILE=$DATA_DIR/stack.env
 
-    local r_pg="" r_c2s="" r_comp="" r_secret=""
+    # The recorded values (written by save_state) are read once, then env > recorded > defaults.
+    PG_PORT="" C2S_PORT="" COMPONENT_PORT="" COMPONENT_SECRET=""
     if [ "$mode" != up ] && [ -f "$STATE_FILE" ]; then
         # shellcheck disable=SC1090
-        r_pg=$(. "$STATE_FILE"; echo "${PG_PORT:-}")
-        r_c2s=$(. "$STATE_FILE"; echo "${C2S_PORT:-}")
-        r_comp=$(. "$STATE_FILE"; echo "${COMPONENT_PORT:-}")
-        r_secret=$(. "$STATE_FILE"; printf '%s' "${COMPONENT_SECRET:-}")
+        . "$STATE_FILE"
     fi
-    PG_PORT=${HERALD_STACK_PG_PORT:-${r_pg:-$d_pg}}
-    C2S_PORT=${HERALD_STACK_C2S_PORT:-${r_c2s:-$d_c2s}}
-    COMPONENT_PORT=${HERALD_STACK_COMPONENT_PORT:-${r_comp:-$d_comp}}
-    COMPONENT_SECRET=${HERALD_STACK_COMPONENT_SECRET:-${r_secret:-herald-secret}}
+    PG_PORT=${HERALD_STACK_PG_PORT:-${PG_PORT:-$d_pg}}
+    C2S_PORT=${HERALD_STACK_C2S_PORT:-${C2S_PORT:-$d_c2s}}
+    COMPONENT_PORT=${HERALD_STACK_COMPONENT_PORT:-${COMPONENT_PORT:-$d_comp}}
+    COMPONENT_SECRET=${HERALD_STACK_COMPONENT_SECRET:-${COMPONENT_SECRET:-herald-secret}}
     for p in "$PG_PORT" "$C2S_PORT" "$COMPONENT_PORT"; do
         [[ "$p" =~ ^[0-9]+$ ]] && [ "$p" -ge 1 ] && [ "$p" -le 65535 ] || die "invalid port '$p'"
     done
@@ -153,22 +151,17 @@ pid_matches() {
     done
 }
 
-# run a command as the unprivileged stack user (as ourselves when not root)
-as_stack() {
+# run a command as an unprivileged user (as ourselves when not root): as_user USER CMD…
+as_user() {
+    local user=$1; shift
     if is_root; then
-        (cd / && runuser -u "$STACK_USER" -- "$@")
+        (cd / && runuser -u "$user" -- "$@")
     else
         (cd / && "$@")
     fi
 }
-
-as_prosody() {
-    if is_root; then
-        (cd / && runuser -u "$PROSODY_USER" -- "$@")
-    else
-        (cd / && "$@")
-    fi
-}
+as_stack() { as_user "$STACK_USER" "$@"; }
+as_prosody() { as_user "$PROSODY_USER" "$@"; }
 
 ensure_stack_user() {
     is_root || return 0

@@ -167,4 +167,10 @@ package struct PubSubService: Sendable {
     static func pubsubPayload(_ child: XMLElement) -> XMLElement {
         XMLElement("pubsub", namespace: Namespace.pubsub, children: [.element(child)])
     }
+
+    /// Why a requester without the needed affiliation is refused. Looking the node up only here keeps
+    /// the accepted path to one query: an affiliation exists only on an existing node.
+    func refusal(node: String) async throws -> StanzaError {
+        try await self.store.node(node) == nil ? PubSubErrors.nodeNotFound : PubSubErrors.forbidden
+    }
 }

@@ -5,7 +5,6 @@ import XMPPCore
 
 extension PostgresPubSubStore {
     package func publish(_ item: Item, node: String) async throws {
-        let payload = item.payload.map { XMLSerializer.serialize($0) }
         // One transaction of three statements. The UPDATE takes the node row's lock, which serializes
         // publishes to the node, and yields the next sequence and max_items from the locked row. The
         // INSERT and the DELETE are separate statements so that each takes a fresh snapshot after
@@ -26,7 +25,7 @@ extension PostgresPubSubStore {
             try await connection.query(
                 """
                 INSERT INTO items (node_id, item_id, sequence, payload, publisher, published_at)
-                VALUES (\(node), \(item.id), \(locked.sequence), \(payload), \(item.publisher.description), \(item.publishedAt))
+                VALUES (\(node), \(item.id), \(locked.sequence), \(item.payload), \(item.publisher.description), \(item.publishedAt))
                 ON CONFLICT (node_id, item_id) DO UPDATE
                     SET sequence = EXCLUDED.sequence, payload = EXCLUDED.payload,
                         publisher = EXCLUDED.publisher, published_at = EXCLUDED.published_at
@@ -68,7 +67,7 @@ extension PostgresPubSubStore {
         for try await (id, payload, publisher, publishedAt, count) in rows.decode(
             (String, String?, String, Date, Int).self
         ) {
-            items.append(try self.item(id: id, payload: payload, publisher: publisher, publishedAt: publishedAt))
+            items.append(Item(id: id, payload: payload, publisher: try JID(publisher), publishedAt: publishedAt))
             total = count
         }
         return ItemPage(items: items, total: total)
@@ -84,7 +83,7 @@ extension PostgresPubSubStore {
         )
         var items: [Item] = []
         for try await (id, payload, publisher, publishedAt) in rows.decode((String, String?, String, Date).self) {
-            items.append(try self.item(id: id, payload: payload, publisher: publisher, publishedAt: publishedAt))
+            items.append(Item(id: id, payload: payload, publisher: try JID(publisher), publishedAt: publishedAt))
         }
         return items
     }
@@ -107,14 +106,5 @@ extension PostgresPubSubStore {
             ids.append(id)
         }
         return ids
-    }
-
-    private func item(id: String, payload: String?, publisher: String, publishedAt: Date) throws -> Item {
-        Item(
-            id: id,
-            payload: try payload.map { try XMLStreamParser.parseDocument($0, limits: self.payloadLimits) },
-            publisher: try JID(publisher),
-            publishedAt: publishedAt
-        )
     }
 }

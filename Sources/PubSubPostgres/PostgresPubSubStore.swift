@@ -10,9 +10,6 @@ package import XMPPCore
 package struct PostgresPubSubStore: PubSubStore {
     let client: PostgresClient
     let logger: Logger
-    /// Limits for reading stored payloads back: the ceilings of every configurable publish limit, so
-    /// that whatever was accepted under any configuration can always be read again.
-    let payloadLimits = ParserLimits(maxStanzaBytes: 64 << 20, maxDepth: 1024, maxAttributes: 1024)
 
     package init(client: PostgresClient, logger: Logger) {
         self.client = client

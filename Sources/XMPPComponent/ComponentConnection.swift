@@ -149,8 +149,6 @@ package final class ComponentConnection: Service, Sendable {
                 let bytes = XMLSerializer.serialize(streamError.element, inheritedNamespace: Namespace.component)
                 try? await outbound.write(ByteBuffer(string: bytes + "</stream:stream>"))
                 throw error
-            case .sendStreamClose:
-                preconditionFailure("closeRequested() is only called for its state change")
             case .closeConnection(let error):
                 if let error { throw error }
                 self.logger.info("component stream closed", metadata: ["xmpp.domain": "\(self.configuration.domain)"])
@@ -165,9 +163,9 @@ package final class ComponentConnection: Service, Sendable {
                 action = machine.parseFailed(error)
                 continue
             }
-            if self.isClosing, machine.state == .established {
-                // closeOnGracefulShutdown already wrote our close; the machine only needs to know.
-                _ = machine.closeRequested()
+            if Task.isShuttingDownGracefully {
+                // closeOnGracefulShutdown writes our close; the machine only needs to know.
+                machine.shutdownStarted()
             }
             guard let event else {
                 action = machine.connectionLost()
@@ -176,10 +174,6 @@ package final class ComponentConnection: Service, Sendable {
             }
             action = machine.eventReceived(event)
         }
-    }
-
-    private var isClosing: Bool {
-        self.shared.withLock { if case .closing = $0.link { true } else { false } }
     }
 
     /// A server that accepts TCP but never completes the handshake must not hold Herald forever.

@@ -111,6 +111,15 @@ import XMPPCore
         #expect(problems.count == 6)
     }
 
+    @Test func requiredSettingsMustNotBeEmpty() async throws {
+        let problems = try await Self.problems(["HERALD_COMPONENT_DOMAIN": "", "HERALD_COMPONENT_SECRET": ""])
+        #expect(
+            problems == [
+                "HERALD_COMPONENT_DOMAIN": "must not be empty", "HERALD_COMPONENT_SECRET": "must not be empty",
+            ]
+        )
+    }
+
     @Test func payloadLimitMustBeBelowStanzaLimit() async throws {
         var environment = Self.required
         environment["HERALD_LIMITS_PAYLOAD_BYTES"] = "2000000"

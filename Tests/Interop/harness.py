@@ -42,6 +42,7 @@ DATA_DIR = REPO_ROOT / ".data" / "test"
 STACK_SH = REPO_ROOT / "Deploy" / "local" / "stack.sh"
 
 NS_PUBSUB_EVENT = "http://jabber.org/protocol/pubsub#event"
+NS_META = "urn:herald:interop:meta"  # a payload namespace used on attributes, see Client
 NS_PUBSUB_ERRORS = "http://jabber.org/protocol/pubsub#errors"
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
@@ -182,6 +183,8 @@ class Client(slixmpp.ClientXMPP):
         self.register_plugin("xep_0030")
         self.register_plugin("xep_0004")
         self.register_plugin("xep_0060")
+        # slixmpp serializes an attribute in a foreign namespace only when that namespace has a prefix.
+        self.namespace_map[NS_META] = "m"
         # Prosody's certificate is self-signed.
         self.ssl_context.check_hostname = False
         self.ssl_context.verify_mode = ssl.CERT_NONE

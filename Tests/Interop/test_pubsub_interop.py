@@ -9,6 +9,7 @@ import pytest
 from slixmpp.exceptions import IqError
 
 from harness import (
+    NS_META,
     REPO_ROOT,
     STACK_SH,
     NS_PUBSUB_ERRORS,
@@ -24,7 +25,6 @@ from harness import (
 )
 
 NS_PAYLOAD = "urn:herald:interop:entry"
-NS_META = "urn:herald:interop:meta"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 NS_PUBSUB = "http://jabber.org/protocol/pubsub"
 
@@ -58,16 +58,9 @@ def published_item_id(result) -> str:
     return item.get("id")
 
 
-def use_meta_prefix(*clients) -> None:
-    # slixmpp only serializes foreign-namespace attributes whose namespace has a prefix.
-    for c in clients:
-        c.namespace_map[NS_META] = "m"
-
-
 def test_subscriber_receives_published_item(herald: Herald, stack: StackConfig):
     async def body():
         async with connected(stack, "alice", "bob") as (alice, bob):
-            use_meta_prefix(alice, bob)
             node = unique_node("receive")
             await alice.create(node)
 
@@ -99,7 +92,6 @@ def test_subscriber_receives_published_item(herald: Herald, stack: StackConfig):
 def test_state_survives_restart(herald: Herald, stack: StackConfig):
     async def body():
         async with connected(stack, "alice", "bob") as (alice, bob):
-            use_meta_prefix(alice, bob)
             node = unique_node("restart")
             await alice.create(node)
             await bob.subscribe(node)
@@ -146,7 +138,6 @@ def test_component_reconnects_after_the_server_restarts(herald: Herald, stack: S
         assert "component reconnecting" in herald.output(), herald.output_tail()
 
         async with connected(stack, "alice", "bob") as (alice, bob):
-            use_meta_prefix(alice, bob)
             payload = make_payload(title="after the server restart")
             await alice.publish(node, payload, item_id="after")
             assert_xml_equal(only_child(await bob.next_item_event(node, "after")), payload)

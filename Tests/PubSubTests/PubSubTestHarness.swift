@@ -35,6 +35,12 @@ struct PubSubTestHarness {
         return element
     }
 
+    /// A stanza as its recipient sees it: serialized for the component stream, then parsed back.
+    /// Payloads travel pre-serialized, so this is how their content is checked.
+    static func onTheWire(_ stanza: XMLElement) throws -> XMLElement {
+        try Self.stanza(XMLSerializer.serialize(stanza, inheritedNamespace: Namespace.component))
+    }
+
     func send(_ xml: String) async throws -> PubSubOutcome {
         await self.service.handle(try Self.stanza(xml))
     }

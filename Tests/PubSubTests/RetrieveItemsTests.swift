@@ -21,8 +21,11 @@ import XMPPCore
             "<iq type='get' id='r' from='bob@localhost/b' to='pubsub.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
         let all = try await harness.iq(base + "<items node='news'/></pubsub></iq>")
         #expect(Self.itemIDs(all) == ["1", "2", "3"])
-        let first = all.child("pubsub", namespace: Namespace.pubsub)?.child("items", namespace: Namespace.pubsub)?
-            .elements.first
+        let first = try PubSubTestHarness.onTheWire(all).child("pubsub", namespace: Namespace.pubsub)?.child(
+            "items",
+            namespace: Namespace.pubsub
+        )?
+        .elements.first
         #expect(first?.child("v", namespace: "urn:v")?.text == "1")
         #expect(
             Self.itemIDs(try await harness.iq(base + "<items node='news' max_items='2'/></pubsub></iq>")) == ["2", "3"]

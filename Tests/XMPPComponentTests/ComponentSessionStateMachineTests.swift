@@ -36,7 +36,8 @@ import XMPPCore
         )
         #expect(machine.eventReceived(.element(Self.ack)) == .reportEstablished)
         #expect(machine.eventReceived(.element(Self.message)) == .deliver(Self.message))
-        #expect(machine.closeRequested() == .sendStreamClose)
+        machine.shutdownStarted()
+        #expect(machine.state == .closing)
         #expect(machine.eventReceived(.element(Self.message)) == .none)
         #expect(machine.eventReceived(.streamClosed) == .closeConnection(nil))
         #expect(machine.state == .closed)
@@ -108,5 +109,13 @@ import XMPPCore
             return
         }
         #expect(streamError.condition == .restrictedXML)
+    }
+
+    @Test func shutdownDuringTheHandshakeEndsWithoutAnError() {
+        var machine = ComponentSessionStateMachine(domain: "pubsub.localhost", secret: "test")
+        _ = machine.connected()
+        machine.shutdownStarted()
+        #expect(machine.connectionLost() == .none)
+        #expect(machine.state == .closed)
     }
 }

@@ -37,6 +37,15 @@ import Testing
         )
     }
 
+    @Test func writesSerializedChildrenVerbatim() throws {
+        let payload = XMLElement("p", namespace: "urn:p", children: [.text("a & b")])
+        let stored = XMLSerializer.serialize(payload)
+        let item = XMLElement("item", namespace: Namespace.pubsubEvent, children: [.serialized(stored)])
+        let text = XMLSerializer.serialize(item)
+        #expect(text == "<item xmlns=\"\(Namespace.pubsubEvent)\"><p xmlns=\"urn:p\">a &amp; b</p></item>")
+        #expect(try XMLStreamParser.parseDocument(text).elements == [payload])
+    }
+
     @Test(arguments: 0..<200) func parseOfSerializeIsIdentity(seed: UInt64) throws {
         var generator = SplitMix64(seed: seed)
         let element = RandomXML.element(depth: 0, using: &generator)

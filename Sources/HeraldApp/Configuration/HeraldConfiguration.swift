@@ -24,10 +24,6 @@ package struct HeraldConfiguration: Sendable {
             }
         }
         let secret = reader.string(HeraldSettings.componentSecret)
-        if secret.isEmpty && config.string(forKey: ConfigKey(HeraldSettings.componentSecret.key), isSecret: true) != nil
-        {
-            reader.report(HeraldSettings.componentSecret, "must not be empty")
-        }
         let problemsBeforeLimits = reader.problems.count
         let stanzaBytes = reader.int(HeraldSettings.limitsStanzaBytes, in: 10_000...(64 << 20))
         let payloadBytes = reader.int(HeraldSettings.limitsPayloadBytes, in: 1...(64 << 20))

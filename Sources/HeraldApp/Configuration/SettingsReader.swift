@@ -11,12 +11,19 @@ struct SettingsReader {
     }
 
     mutating func string(_ setting: Setting) -> String {
-        if let value = self.config.string(forKey: ConfigKey(setting.key), isSecret: setting.isSecret) {
+        let value = self.config.string(forKey: ConfigKey(setting.key), isSecret: setting.isSecret)
+        switch (value, setting.defaultValue) {
+        case (let value?, nil) where value.isEmpty:
+            self.report(setting, "must not be empty")
             return value
+        case (let value?, _):
+            return value
+        case (nil, let fallback?):
+            return fallback
+        case (nil, nil):
+            self.report(setting, "is required")
+            return ""
         }
-        if let fallback = setting.defaultValue { return fallback }
-        self.report(setting, "is required")
-        return ""
     }
 
     mutating func int(_ setting: Setting, in range: ClosedRange<Int>) -> Int {

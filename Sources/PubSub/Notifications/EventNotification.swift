@@ -24,13 +24,14 @@ enum EventNotification {
         return self.event(from: service, to: subscriber, id: id, node: node, retract)
     }
 
-    /// `<item id='…'>payload</item>` in the pubsub or pubsub#event namespace.
+    /// `<item id='…'>payload</item>` in the pubsub or pubsub#event namespace. The payload goes in as its
+    /// stored serialization, so a fan-out to N subscribers or an items reply never re-serializes it.
     static func itemElement(_ item: Item, namespace: String) -> XMLElement {
         XMLElement(
             "item",
             namespace: namespace,
             attributes: [XMLAttribute("id", value: item.id)],
-            children: item.payload.map { [.element($0)] } ?? []
+            children: item.payload.map { [.serialized($0)] } ?? []
         )
     }
 

@@ -8,10 +8,8 @@ extension PubSubService {
         if pubsub.child("publish-options", namespace: Namespace.pubsub) != nil {
             throw PubSubErrors.unsupported("publish-options")
         }
-        guard try await self.store.node(nodeID) != nil else { throw PubSubErrors.nodeNotFound }
-        guard try await self.store.affiliation(node: nodeID, jid: iq.from).canPublish else {
-            throw PubSubErrors.forbidden
-        }
+        let affiliation = try await self.store.affiliation(node: nodeID, jid: iq.from)
+        guard affiliation.canPublish else { throw try await self.refusal(node: nodeID) }
         let items = publish.elements.filter { $0.name == "item" && $0.namespace == Namespace.pubsub }
         // Herald's nodes persist items, so an item is required (§7.1.3.6) and only one is allowed (§7.1.3.5).
         guard items.count <= 1, publish.elements.count == items.count else { throw PubSubErrors.invalidPayload }
@@ -19,12 +17,12 @@ extension PubSubService {
         let payloads = element.elements
         guard payloads.count <= 1 else { throw PubSubErrors.invalidPayload }
         guard let payload = payloads.first else { throw PubSubErrors.payloadRequired }
-        guard XMLSerializer.serialize(payload).utf8.count <= self.limits.maxPayloadBytes else {
-            throw PubSubErrors.payloadTooBig
-        }
         let itemID = element[attribute: "id"] ?? self.makeID()
         try self.validateID(itemID, what: "ItemID")
-        let item = Item(id: itemID, payload: payload, publisher: iq.from.bare, publishedAt: self.now())
+        // The one serialization of this payload: measured here, then stored and sent as is.
+        let serialized = XMLSerializer.serialize(payload)
+        guard serialized.utf8.count <= self.limits.maxPayloadBytes else { throw PubSubErrors.payloadTooBig }
+        let item = Item(id: itemID, payload: serialized, publisher: iq.from.bare, publishedAt: self.now())
         try await self.store.publish(item, node: nodeID)
         self.logger.debug("item published", metadata: ["pubsub.node": "\(nodeID)", "pubsub.item": "\(itemID)"])
         let reply = Self.pubsubPayload(

@@ -16,9 +16,8 @@ extension PubSubService {
         guard items.count == 1, retract.elements.count == 1, let itemID = items[0][attribute: "id"] else {
             throw PubSubErrors.itemRequired
         }
-        guard try await self.store.node(nodeID) != nil else { throw PubSubErrors.nodeNotFound }
         let affiliation = try await self.store.affiliation(node: nodeID, jid: iq.from)
-        guard affiliation.canPublish else { throw PubSubErrors.forbidden }
+        guard affiliation.canPublish else { throw try await self.refusal(node: nodeID) }
         guard let item = try await self.store.items(node: nodeID, ids: [itemID]).first else {
             throw PubSubErrors.nodeNotFound
         }

@@ -80,7 +80,7 @@ package final class InMemoryPubSubStore: PubSubStore {
             var bytes = 0
             for item in all.reversed() {
                 if let limit, page.count >= limit { break }
-                bytes += item.payload.map { XMLSerializer.serialize($0).utf8.count } ?? 0
+                bytes += item.payload?.utf8.count ?? 0
                 if bytes > byteBudget && !page.isEmpty { break }
                 page.append(item)
             }

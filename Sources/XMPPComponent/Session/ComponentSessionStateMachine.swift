@@ -28,8 +28,6 @@ struct ComponentSessionStateMachine {
         case deliver(XMLElement)
         /// Write this stream error and our stream close, then close the connection and report the error.
         case sendStreamErrorAndClose(StreamError, ComponentError)
-        /// Write our stream close and wait for the server's.
-        case sendStreamClose
         /// Close the TCP connection; the error, if any, says why the session failed.
         case closeConnection(ComponentError?)
         /// Nothing to do.
@@ -68,8 +66,9 @@ struct ComponentSessionStateMachine {
             return .reportEstablished
         case (.established, .element(let element)) where StreamError(element) == nil:
             return .deliver(element)
-        case (.closing, .element):
-            // Stanzas that crossed our close are dropped: RFC 6120 §4.4 lets us stop processing.
+        case (.closing, .element), (.closing, .streamOpened):
+            // What crossed our close (stanzas, or a late header or handshake ack) is dropped:
+            // RFC 6120 §4.4 lets us stop processing.
             return .none
         case (_, .element(let element)):
             guard let streamError = StreamError(element) else {
@@ -104,17 +103,14 @@ struct ComponentSessionStateMachine {
         }
     }
 
-    /// The application is shutting down.
-    mutating func closeRequested() -> Action {
+    /// Graceful shutdown began: the shell writes our `</stream:stream>` (or, before the handshake
+    /// completed, just closes), so the end of the stream or connection that follows is expected.
+    mutating func shutdownStarted() {
         switch self.state {
-        case .established:
+        case .awaitingStreamHeader, .awaitingHandshakeAck, .established:
             self.state = .closing
-            return .sendStreamClose
-        case .awaitingStreamHeader, .awaitingHandshakeAck:
-            self.state = .closed
-            return .closeConnection(nil)
         case .idle, .closing, .closed:
-            return .none
+            break
         }
     }
 

@@ -70,7 +70,4 @@ package struct StanzaAssembler {
         self.open[index].children.append(.text(self.pendingText))
         self.pendingText = ""
     }
-
-    /// True while no stanza is partly built, so the byte budget of the next one can start.
-    package var isBetweenElements: Bool { self.open.isEmpty }
 }

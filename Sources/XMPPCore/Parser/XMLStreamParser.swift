@@ -31,7 +31,6 @@ package final class XMLStreamParser {
         var handler = Self.makeSAXHandler()
         self.context = xmlCreatePushParserCtxt(&handler, nil, nil, 0, nil)
         guard let context = self.context else { return }
-        context.pointee._private = nil
         context.pointee.userData = Unmanaged.passUnretained(self).toOpaque()
         xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue))
     }
@@ -70,9 +69,8 @@ package final class XMLStreamParser {
         return self.events
     }
 
-    package func parse(_ bytes: some Sequence<UInt8>) throws(XMLStreamError) -> [XMLStreamEvent] {
-        let array = Array(bytes)
-        let result = array.withUnsafeBytes { buffer in
+    package func parse(_ bytes: [UInt8]) throws(XMLStreamError) -> [XMLStreamEvent] {
+        let result = bytes.withUnsafeBytes { buffer in
             Result { () throws(XMLStreamError) in try self.parse(buffer) }
         }
         return try result.get()
@@ -97,7 +95,12 @@ package final class XMLStreamParser {
         -> XMLElement
     {
         let parser = XMLStreamParser(mode: .document, limits: limits)
-        var events = try parser.parse(Array(text.utf8))
+        // Parse the string's own UTF-8 storage: stored payloads are read on every items request.
+        var text = text
+        let parsed = text.withUTF8 { utf8 in
+            Result { () throws(XMLStreamError) in try parser.parse(UnsafeRawBufferPointer(utf8)) }
+        }
+        var events = try parsed.get()
         events += try parser.finish()
         guard events.count == 1, case .element(let root) = events[0] else {
             throw XMLStreamError(.notWellFormed, "document has no root element")

@@ -88,8 +88,11 @@ package struct XMLAttribute: Sendable, Hashable {
     }
 }
 
-/// A child of an element: another element or character data.
+/// A child of an element: another element, character data, or XML already serialized.
 package enum XMLNode: Sendable, Hashable {
     case element(XMLElement)
     case text(String)
+    /// A complete element already serialized with its own namespace declarations, written verbatim.
+    /// It lets one serialization of an item payload serve every notification; the parser never makes one.
+    case serialized(String)
 }

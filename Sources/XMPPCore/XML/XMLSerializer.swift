@@ -56,6 +56,8 @@ package enum XMLSerializer {
                 self.write(child, inheritedNamespace: element.namespace, into: &output)
             case .text(let text):
                 self.escapeText(text, into: &output)
+            case .serialized(let xml):
+                output += xml
             }
         }
         output += "</"
