@@ -25,6 +25,7 @@ package enum HeraldApplication {
             domain: try JID(configuration.component.domain),
             store: store,
             limits: configuration.pubsubLimits,
+            bouncePolicy: configuration.bouncePolicy,
             logger: logger
         )
         let pump = StanzaPump(connection: connection, service: service, logger: logger) {

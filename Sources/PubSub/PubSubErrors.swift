@@ -32,6 +32,52 @@ enum PubSubErrors {
         applicationCondition: pubsubCondition("not-subscribed")
     )
 
+    /// XEP-0060 §6.2.3.1, §6.3.4.4, §6.5.9.1: the entity has several subscriptions and named none.
+    static let subIDRequired = StanzaError(
+        .modify,
+        .badRequest,
+        applicationCondition: pubsubCondition("subid-required")
+    )
+
+    /// XEP-0060 §6.3.4.3: the options request names no subscriber.
+    static let jidRequired = StanzaError(.modify, .badRequest, applicationCondition: pubsubCondition("jid-required"))
+
+    /// XEP-0060 §6.1.3.4, §6.5.9.8: a whitelist node and the entity is not on it.
+    static let closedNode = StanzaError(.cancel, .notAllowed, applicationCondition: pubsubCondition("closed-node"))
+
+    /// XEP-0060 §6.1.3.7: the entity already waits for approval.
+    static let pendingSubscription = StanzaError(
+        .auth,
+        .notAuthorized,
+        applicationCondition: pubsubCondition("pending-subscription")
+    )
+
+    /// XEP-0060 §6.1.3.9.
+    static let tooManySubscriptions = StanzaError(
+        .wait,
+        .policyViolation,
+        applicationCondition: pubsubCondition("too-many-subscriptions")
+    )
+
+    /// XEP-0060 §6.5.9.3: only subscribers may read this node.
+    static let notSubscribedToRead = StanzaError(
+        .auth,
+        .notAuthorized,
+        applicationCondition: pubsubCondition("not-subscribed")
+    )
+
+    /// XEP-0060 §7.1.3.6: a transient notification-only node takes no item.
+    static let itemForbidden = StanzaError(
+        .modify,
+        .badRequest,
+        applicationCondition: pubsubCondition("item-forbidden")
+    )
+
+    /// XEP-0060 §7.1.5: a publish-options precondition differs from the node's configuration.
+    static func preconditionNotMet(_ text: String) -> StanzaError {
+        StanzaError(.cancel, .conflict, applicationCondition: pubsubCondition("precondition-not-met"), text: text)
+    }
+
     /// XEP-0060 §6.2.3.5: the SubID does not name a subscription of the entity.
     static let invalidSubID = StanzaError(
         .modify,

@@ -7,10 +7,18 @@ package struct PubSubLimits: Sendable, Hashable {
     /// Payload bytes one items reply may carry; older items beyond it are left out (XEP-0060 §6.5.4),
     /// so that a reply stays within what XMPP servers route and what memory allows.
     package var maxReplyBytes: Int
+    /// Subscriptions one bare JID may hold across the service (XEP-0060 §6.1.3.9).
+    package var maxSubscriptionsPerJID: Int
 
-    package init(maxPayloadBytes: Int = 256 * 1024, maxIDLength: Int = 1024, maxReplyBytes: Int = 1 << 20) {
+    package init(
+        maxPayloadBytes: Int = 256 * 1024,
+        maxIDLength: Int = 1024,
+        maxReplyBytes: Int = 1 << 20,
+        maxSubscriptionsPerJID: Int = 1000
+    ) {
         self.maxPayloadBytes = maxPayloadBytes
         self.maxIDLength = maxIDLength
         self.maxReplyBytes = maxReplyBytes
+        self.maxSubscriptionsPerJID = maxSubscriptionsPerJID
     }
 }

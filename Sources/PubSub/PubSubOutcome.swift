@@ -4,7 +4,7 @@ package import XMPPCore
 package struct PubSubOutcome: Sendable, Hashable {
     /// The IQ result or error; nil only for stanzas that must not be answered (results, errors, messages).
     package var reply: XMLElement?
-    /// Event messages to send after the reply, in order.
+    /// Stanzas to send after the reply, in order: event messages, and presence answering presence.
     package var notifications: [XMLElement]
 
     package init(reply: XMLElement?, notifications: [XMLElement] = []) {

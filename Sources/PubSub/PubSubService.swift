@@ -10,6 +10,9 @@ package struct PubSubService: Sendable {
     package let domain: JID
     package let store: any PubSubStore
     package let limits: PubSubLimits
+    package let bouncePolicy: BouncePolicy
+    package let availability: Availability
+    let notificationLog: NotificationLog
     let logger: Logger
     let now: @Sendable () -> Date
     let makeID: @Sendable () -> String
@@ -18,6 +21,9 @@ package struct PubSubService: Sendable {
         domain: JID,
         store: any PubSubStore,
         limits: PubSubLimits = PubSubLimits(),
+        bouncePolicy: BouncePolicy = BouncePolicy(),
+        availability: Availability = Availability(),
+        notificationLog: NotificationLog = NotificationLog(),
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
         makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
@@ -25,6 +31,9 @@ package struct PubSubService: Sendable {
         self.domain = domain
         self.store = store
         self.limits = limits
+        self.bouncePolicy = bouncePolicy
+        self.availability = availability
+        self.notificationLog = notificationLog
         self.logger = logger
         self.now = now
         self.makeID = makeID
@@ -32,9 +41,15 @@ package struct PubSubService: Sendable {
 
     /// Handles one stanza addressed to the component.
     package func handle(_ stanza: XMLElement) async -> PubSubOutcome {
-        guard stanza.name == "iq" else {
-            // Messages and presence need no answer here; errors and results must never be answered.
-            self.logger.debug("stanza ignored", metadata: ["xmpp.stanza.kind": "\(stanza.name)"])
+        switch stanza.name {
+        case "presence":
+            return await self.catchingStoreFailures(stanza) { try await self.presence(stanza) }
+        case "message":
+            // Only bounces matter; other messages need no answer (RFC 6120 §8.3: errors are never answered).
+            return await self.catchingStoreFailures(stanza) { try await self.bounce(stanza) }
+        case "iq":
+            break
+        default:
             return .none
         }
         guard let iq = IQ(stanza) else {
@@ -62,6 +77,22 @@ package struct PubSubService: Sendable {
         } catch {
             self.logger.error("request failed", metadata: ["xmpp.iq.id": "\(iq.id)", "error": "\(error)"])
             return PubSubOutcome(reply: iq.error(StanzaError(.wait, .internalServerError)))
+        }
+    }
+
+    /// Presence and messages get no error reply; a store failure while handling one is only logged.
+    private func catchingStoreFailures(
+        _ stanza: XMLElement,
+        _ body: () async throws -> PubSubOutcome
+    ) async -> PubSubOutcome {
+        do {
+            return try await body()
+        } catch {
+            self.logger.error(
+                "stanza handling failed",
+                metadata: ["xmpp.stanza.kind": "\(stanza.name)", "error": "\(error)"]
+            )
+            return .none
         }
     }
 
@@ -93,43 +124,38 @@ package struct PubSubService: Sendable {
 
     private func pubsub(_ iq: IQ, _ pubsub: XMLElement) async throws -> PubSubOutcome {
         let children = pubsub.elements.filter { $0.namespace == Namespace.pubsub }
-        // <configure/>, <options/> and <publish-options/> only qualify the action they follow.
+        // <configure/>, <publish-options/> and an <options/> after another action only qualify it;
+        // <options/> alone is the subscription options request (§6.3).
         let qualifiers: Set = ["configure", "options", "publish-options"]
-        guard let action = children.first(where: { !qualifiers.contains($0.name) }) else {
-            if children.contains(where: { $0.name == "options" }) {
-                throw PubSubErrors.unsupported("subscription-options")
-            }
+        guard let action = children.first(where: { !qualifiers.contains($0.name) }) ?? children.first else {
             throw PubSubErrors.badRequest("the pubsub element names no action")
         }
         switch (action.name, iq.kind) {
         case ("create", .set):
             return PubSubOutcome(reply: try await self.create(iq, pubsub: pubsub, create: action))
         case ("subscribe", .set):
-            return PubSubOutcome(reply: try await self.subscribe(iq, pubsub: pubsub, subscribe: action))
+            return try await self.subscribe(iq, pubsub: pubsub, subscribe: action)
         case ("unsubscribe", .set):
             return PubSubOutcome(reply: try await self.unsubscribe(iq, unsubscribe: action))
+        case ("options", .get), ("options", .set):
+            return PubSubOutcome(reply: try await self.options(iq, options: action))
+        case ("default", .get):
+            return PubSubOutcome(reply: try await self.defaultOptions(iq, request: action))
+        case ("subscriptions", .get):
+            return PubSubOutcome(reply: try await self.retrieveSubscriptions(iq, request: action))
+        case ("affiliations", .get):
+            return PubSubOutcome(reply: try await self.retrieveAffiliations(iq, request: action))
         case ("publish", .set):
             return try await self.publish(iq, pubsub: pubsub, publish: action)
         case ("retract", .set):
             return try await self.retract(iq, retract: action)
         case ("items", .get):
-            return PubSubOutcome(reply: try await self.retrieveItems(iq, items: action))
+            return PubSubOutcome(reply: try await self.retrieveItems(iq, pubsub: pubsub, items: action))
         case ("create", .get), ("subscribe", .get), ("unsubscribe", .get), ("publish", .get), ("retract", .get),
-            ("items", .set):
+            ("items", .set), ("default", .set), ("subscriptions", .set), ("affiliations", .set):
             throw PubSubErrors.badRequest("<\(action.name)/> is not valid in an IQ of type \(iq.kind.rawValue)")
         default:
-            throw PubSubErrors.unsupported(Self.feature(of: action.name))
-        }
-    }
-
-    /// The XEP-0060 §10 feature name of a pubsub action Herald does not implement.
-    private static func feature(of action: String) -> String {
-        switch action {
-        case "subscriptions": "retrieve-subscriptions"
-        case "affiliations": "retrieve-affiliations"
-        case "options": "subscription-options"
-        case "default": "retrieve-default-sub"
-        default: action
+            throw PubSubErrors.unsupported(action.name)
         }
     }
 
@@ -166,11 +192,5 @@ package struct PubSubService: Sendable {
     /// `<pubsub xmlns='http://jabber.org/protocol/pubsub'>` around one child, the shape of XEP-0060 results.
     static func pubsubPayload(_ child: XMLElement) -> XMLElement {
         XMLElement("pubsub", namespace: Namespace.pubsub, children: [.element(child)])
-    }
-
-    /// Why a requester without the needed affiliation is refused. Looking the node up only here keeps
-    /// the accepted path to one query: an affiliation exists only on an existing node.
-    func refusal(node: String) async throws -> StanzaError {
-        try await self.store.node(node) == nil ? PubSubErrors.nodeNotFound : PubSubErrors.forbidden
     }
 }

@@ -13,7 +13,7 @@ extension PostgresPubSubStore {
             let next = try await connection.query(
                 """
                 UPDATE nodes SET last_sequence = last_sequence + 1 WHERE node_id = \(node)
-                RETURNING last_sequence, max_items
+                RETURNING last_sequence, (config->>'maxItems')::integer
                 """,
                 logger: self.logger
             )
@@ -45,39 +45,87 @@ extension PostgresPubSubStore {
         }
     }
 
-    package func items(node: String, limit: Int?, byteBudget: Int) async throws -> ItemPage {
-        // Newest first with a running total of payload bytes, which only grows, so the rows within
-        // the budget are the newest ones without a gap; the newest item always qualifies.
+    package func items(node: String, query: ItemQuery) async throws -> ItemPage {
+        // Index 0 is the newest item. A page is a run of indices filled away from its anchor:
+        // towards older items from `low`, or towards newer ones from `high`.
+        let (low, high, olderFirst): (Int, Int, Bool)
+        switch query.start {
+        case .newest: (low, high, olderFirst) = (0, .max, true)
+        case .index(let index): (low, high, olderFirst) = (index, .max, true)
+        case .after(let id): (low, high, olderFirst) = (try await self.index(of: id, node: node) + 1, .max, true)
+        case .before(let id): (low, high, olderFirst) = (0, try await self.index(of: id, node: node) - 1, false)
+        case .oldest: (low, high, olderFirst) = (0, .max, false)
+        }
+        let direction = olderFirst ? 1 : -1
+        // A running total of payload bytes in filling order only grows, so the rows within the
+        // budget are contiguous from the anchor; the first one always qualifies.
         let rows = try await self.client.query(
             """
-            SELECT item_id, payload, publisher, published_at, total FROM (
-                SELECT item_id, payload, publisher, published_at, sequence,
-                       count(*) OVER () AS total,
-                       row_number() OVER (ORDER BY sequence DESC) AS position,
-                       sum(coalesce(octet_length(payload), 0)) OVER (ORDER BY sequence DESC) AS running
-                FROM items WHERE node_id = \(node)
-            ) newest
-            WHERE (position = 1 OR running <= \(byteBudget)) AND (\(limit)::bigint IS NULL OR position <= \(limit))
-            ORDER BY sequence
+            SELECT item_id, payload, publisher, published_at, idx, total FROM (
+                SELECT *, row_number() OVER (ORDER BY idx * \(direction)) AS position,
+                       sum(coalesce(octet_length(payload), 0)) OVER (ORDER BY idx * \(direction)) AS running
+                FROM (
+                    SELECT item_id, payload, publisher, published_at, count(*) OVER () AS total,
+                           row_number() OVER (ORDER BY sequence DESC) - 1 AS idx
+                    FROM items WHERE node_id = \(node)
+                ) ranked
+                WHERE idx BETWEEN \(low) AND \(high)
+            ) paged
+            WHERE (position = 1 OR running <= \(query.byteBudget))
+              AND (\(query.limit)::bigint IS NULL OR position <= \(query.limit))
+            ORDER BY idx
             """,
             logger: self.logger
         )
         var items: [Item] = []
-        var total = 0
-        for try await (id, payload, publisher, publishedAt, count) in rows.decode(
-            (String, String?, String, Date, Int).self
+        var firstIndex: Int?
+        var total: Int?
+        for try await (id, payload, publisher, publishedAt, index, count) in rows.decode(
+            (String, String?, String, Date, Int, Int).self
         ) {
             items.append(Item(id: id, payload: payload, publisher: try JID(publisher), publishedAt: publishedAt))
+            firstIndex = firstIndex ?? index
             total = count
         }
-        return ItemPage(items: items, total: total)
+        if total == nil {
+            total = try await self.itemCount(node: node)
+        }
+        let emptyIndex: Int
+        if case .index(let index) = query.start { emptyIndex = index } else { emptyIndex = 0 }
+        return ItemPage(items: items, total: total ?? 0, firstIndex: firstIndex ?? emptyIndex)
+    }
+
+    /// The index of an item, newest first; `PubSubStoreError.itemNotFound` if the node has no such item.
+    private func index(of itemID: String, node: String) async throws -> Int {
+        let rows = try await self.client.query(
+            """
+            SELECT (SELECT count(*) FROM items newer WHERE newer.node_id = \(node) AND newer.sequence > anchor.sequence)
+            FROM items anchor WHERE anchor.node_id = \(node) AND anchor.item_id = \(itemID)
+            """,
+            logger: self.logger
+        )
+        for try await index in rows.decode(Int.self) {
+            return index
+        }
+        throw PubSubStoreError.itemNotFound
+    }
+
+    private func itemCount(node: String) async throws -> Int {
+        let rows = try await self.client.query(
+            "SELECT count(*) FROM items WHERE node_id = \(node)",
+            logger: self.logger
+        )
+        for try await count in rows.decode(Int.self) {
+            return count
+        }
+        return 0
     }
 
     package func items(node: String, ids: [String]) async throws -> [Item] {
         let rows = try await self.client.query(
             """
             SELECT item_id, payload, publisher, published_at FROM items
-            WHERE node_id = \(node) AND item_id = ANY(\(ids)) ORDER BY sequence
+            WHERE node_id = \(node) AND item_id = ANY(\(ids)) ORDER BY sequence DESC
             """,
             logger: self.logger
         )
@@ -98,7 +146,7 @@ extension PostgresPubSubStore {
 
     package func itemIDs(node: String) async throws -> [String] {
         let rows = try await self.client.query(
-            "SELECT item_id FROM items WHERE node_id = \(node) ORDER BY sequence",
+            "SELECT item_id FROM items WHERE node_id = \(node) ORDER BY sequence DESC",
             logger: self.logger
         )
         var ids: [String] = []

@@ -1,32 +1,70 @@
+import FoundationEssentials
 import PostgresNIO
 package import PubSub
 package import XMPPCore
 
 extension PostgresPubSubStore {
-    package func subscribe(_ subscription: Subscription) async throws -> Subscription {
-        // The no-op DO UPDATE makes RETURNING yield the existing row on a conflict, even one with a
-        // subscription committed concurrently, which DO NOTHING plus a SELECT would not see.
+    package func subscribe(
+        _ subscription: Subscription,
+        reuse: SubscriptionReuse,
+        limit: Int
+    ) async throws -> Subscription {
+        let options = try JSONColumn.encode(subscription.options)
+        let jid = subscription.jid.description
+        let bare = subscription.jid.bare.description
+        let sameOptionsOnly = reuse == .sameOptions
         do {
-            let rows = try await self.client.query(
-                """
-                INSERT INTO subscriptions (node_id, jid, subscription_id, state)
-                VALUES (\(subscription.node), \(subscription.jid.description), \(subscription.id), \(subscription.state.rawValue))
-                ON CONFLICT (node_id, jid) DO UPDATE SET jid = EXCLUDED.jid
-                RETURNING subscription_id, state
-                """,
-                logger: self.logger
-            )
-            for try await (id, state) in rows.decode((String, String).self) {
-                guard let state = SubscriptionState(rawValue: state) else {
-                    throw StoredValueError(column: "state", value: state)
+            return try await self.withTransaction { connection in
+                // Serializes the subscribes of one bare JID: the reuse check and the limit count
+                // then see every subscription committed before, and none is made twice.
+                try await connection.query(
+                    "SELECT pg_advisory_xact_lock(hashtextextended('herald-subscribe:' || \(bare), 0))",
+                    logger: self.logger
+                )
+                let existing = try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.subscriptionColumns) FROM subscriptions
+                    WHERE node_id = \(subscription.node) AND jid = \(jid)
+                      AND (NOT \(sameOptionsOnly) OR options = \(options)::jsonb)
+                    ORDER BY created_at, subscription_id LIMIT 1
+                    """,
+                    logger: self.logger
+                )
+                for try await row in existing.decode(SubscriptionRow.self) {
+                    return try Self.subscription(row)
                 }
-                return Subscription(node: subscription.node, jid: subscription.jid, id: id, state: state)
+                let counted = try await connection.query(
+                    "SELECT count(*) FROM subscriptions WHERE bare_jid = \(bare)",
+                    logger: self.logger
+                )
+                for try await held in counted.decode(Int.self) where held >= limit {
+                    throw PubSubStoreError.tooManySubscriptions
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO subscriptions (node_id, jid, bare_jid, subscription_id, state, options)
+                    VALUES (\(subscription.node), \(jid), \(bare), \(subscription.id), \(subscription.state.rawValue), \(options)::jsonb)
+                    """,
+                    logger: self.logger
+                )
+                return subscription
             }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
-            // Foreign key violation, reported while reading the result: the node does not exist.
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.foreignKeyViolation {
             throw PubSubStoreError.nodeNotFound
         }
-        throw PubSubStoreError.nodeNotFound
+    }
+
+    package func updateSubscription(_ subscription: Subscription) async throws -> Bool {
+        let options = try JSONColumn.encode(subscription.options)
+        let rows = try await self.client.query(
+            """
+            UPDATE subscriptions SET state = \(subscription.state.rawValue), options = \(options)::jsonb
+            WHERE node_id = \(subscription.node) AND subscription_id = \(subscription.id)
+            RETURNING 1
+            """,
+            logger: self.logger
+        )
+        return try await !rows.collect().isEmpty
     }
 
     package func unsubscribe(node: String, jid: JID, subscriptionID: String?) async throws -> Int {
@@ -44,16 +82,48 @@ extension PostgresPubSubStore {
 
     package func subscriptions(node: String) async throws -> [Subscription] {
         let rows = try await self.client.query(
-            "SELECT jid, subscription_id, state FROM subscriptions WHERE node_id = \(node) ORDER BY created_at, jid",
+            """
+            SELECT \(unescaped: Self.subscriptionColumns) FROM subscriptions WHERE node_id = \(node)
+            ORDER BY created_at, subscription_id
+            """,
             logger: self.logger
         )
+        return try await Self.subscriptions(rows)
+    }
+
+    package func subscriptions(jid: JID) async throws -> [Subscription] {
+        let rows = try await self.client.query(
+            """
+            SELECT \(unescaped: Self.subscriptionColumns) FROM subscriptions WHERE bare_jid = \(jid.bare.description)
+            ORDER BY node_id, created_at, subscription_id
+            """,
+            logger: self.logger
+        )
+        return try await Self.subscriptions(rows)
+    }
+
+    private typealias SubscriptionRow = (String, String, String, String, String)
+
+    private static let subscriptionColumns = "node_id, jid, subscription_id, state, options::text"
+
+    private static func subscriptions(_ rows: PostgresRowSequence) async throws -> [Subscription] {
         var subscriptions: [Subscription] = []
-        for try await (jid, id, state) in rows.decode((String, String, String).self) {
-            guard let state = SubscriptionState(rawValue: state) else {
-                throw StoredValueError(column: "state", value: state)
-            }
-            subscriptions.append(Subscription(node: node, jid: try JID(jid), id: id, state: state))
+        for try await row in rows.decode(SubscriptionRow.self) {
+            subscriptions.append(try Self.subscription(row))
         }
         return subscriptions
+    }
+
+    private static func subscription(_ row: SubscriptionRow) throws -> Subscription {
+        guard let state = SubscriptionState(rawValue: row.3) else {
+            throw StoredValueError(column: "state", value: row.3)
+        }
+        return Subscription(
+            node: row.0,
+            jid: try JID(row.1),
+            id: row.2,
+            state: state,
+            options: try JSONColumn.decode(SubscriptionOptions.self, row.4, column: "subscriptions.options")
+        )
     }
 }

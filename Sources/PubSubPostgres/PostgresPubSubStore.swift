@@ -16,20 +16,21 @@ package struct PostgresPubSubStore: PubSubStore {
         self.logger = logger
     }
 
-    package func createNode(_ node: Node, owner: JID) async throws {
-        let configuration = node.configuration
+    package func createNode(_ node: Node) async throws {
+        let config = try JSONColumn.encode(node.configuration)
+        let creator = node.creator.bare.description
         // One statement: the owner's affiliation is written only if the node row was. The foreign
         // key is checked at the end of the statement, when the new node row is visible.
         let rows = try await self.client.query(
             """
             WITH created AS (
-                INSERT INTO nodes (node_id, title, max_items, access_model)
-                VALUES (\(node.id), \(configuration.title), \(configuration.maxItems), \(configuration.accessModel.rawValue))
+                INSERT INTO nodes (node_id, config, creator, created_at)
+                VALUES (\(node.id), \(config)::jsonb, \(creator), \(node.createdAt))
                 ON CONFLICT (node_id) DO NOTHING
                 RETURNING node_id
             )
             INSERT INTO affiliations (node_id, jid, affiliation)
-            SELECT node_id, \(owner.bare.description), 'owner' FROM created
+            SELECT node_id, \(creator), 'owner' FROM created
             RETURNING node_id
             """,
             logger: self.logger
@@ -39,10 +40,10 @@ package struct PostgresPubSubStore: PubSubStore {
 
     package func node(_ id: String) async throws -> Node? {
         let rows = try await self.client.query(
-            "SELECT node_id, title, max_items, access_model FROM nodes WHERE node_id = \(id)",
+            "SELECT node_id, config::text, creator, created_at FROM nodes WHERE node_id = \(id)",
             logger: self.logger
         )
-        for try await row in rows.decode((String, String?, Int, String).self) {
+        for try await row in rows.decode((String, String, String, Date).self) {
             return try Self.node(row)
         }
         return nil
@@ -50,11 +51,11 @@ package struct PostgresPubSubStore: PubSubStore {
 
     package func nodes() async throws -> [Node] {
         let rows = try await self.client.query(
-            "SELECT node_id, title, max_items, access_model FROM nodes ORDER BY node_id",
+            "SELECT node_id, config::text, creator, created_at FROM nodes ORDER BY node_id",
             logger: self.logger
         )
         var nodes: [Node] = []
-        for try await row in rows.decode((String, String?, Int, String).self) {
+        for try await row in rows.decode((String, String, String, Date).self) {
             nodes.append(try Self.node(row))
         }
         return nodes
@@ -66,13 +67,59 @@ package struct PostgresPubSubStore: PubSubStore {
             logger: self.logger
         )
         for try await value in rows.decode(String.self) {
-            guard let affiliation = Affiliation(rawValue: value) else {
-                throw StoredValueError(column: "affiliation", value: value)
-            }
-            return affiliation
+            return try Self.affiliation(value)
         }
         return .none
     }
+
+    package func affiliations(node: String) async throws -> [JID: Affiliation] {
+        let rows = try await self.client.query(
+            "SELECT jid, affiliation FROM affiliations WHERE node_id = \(node)",
+            logger: self.logger
+        )
+        var affiliations: [JID: Affiliation] = [:]
+        for try await (jid, value) in rows.decode((String, String).self) {
+            affiliations[try JID(jid)] = try Self.affiliation(value)
+        }
+        return affiliations
+    }
+
+    package func affiliations(jid: JID) async throws -> [String: Affiliation] {
+        let rows = try await self.client.query(
+            "SELECT node_id, affiliation FROM affiliations WHERE jid = \(jid.bare.description)",
+            logger: self.logger
+        )
+        var affiliations: [String: Affiliation] = [:]
+        for try await (node, value) in rows.decode((String, String).self) {
+            affiliations[node] = try Self.affiliation(value)
+        }
+        return affiliations
+    }
+
+    package func setAffiliation(node: String, jid: JID, affiliation: Affiliation) async throws {
+        let bare = jid.bare.description
+        guard affiliation != .none else {
+            try await self.client.query(
+                "DELETE FROM affiliations WHERE node_id = \(node) AND jid = \(bare)",
+                logger: self.logger
+            )
+            return
+        }
+        do {
+            try await self.client.query(
+                """
+                INSERT INTO affiliations (node_id, jid, affiliation) VALUES (\(node), \(bare), \(affiliation.rawValue))
+                ON CONFLICT (node_id, jid) DO UPDATE SET affiliation = EXCLUDED.affiliation
+                """,
+                logger: self.logger
+            )
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.foreignKeyViolation {
+            throw PubSubStoreError.nodeNotFound
+        }
+    }
+
+    /// SQLSTATE of a foreign key violation: the node a row refers to does not exist.
+    static let foreignKeyViolation = "23503"
 
     /// Runs `body` in a transaction, rethrowing the body's own error rather than postgres-nio's wrapper.
     func withTransaction<T>(
@@ -85,14 +132,20 @@ package struct PostgresPubSubStore: PubSubStore {
         }
     }
 
-    private static func node(_ row: (String, String?, Int, String)) throws -> Node {
-        guard let accessModel = AccessModel(rawValue: row.3) else {
-            throw StoredValueError(column: "access_model", value: row.3)
-        }
-        return Node(
+    private static func node(_ row: (String, String, String, Date)) throws -> Node {
+        Node(
             id: row.0,
-            configuration: NodeConfiguration(title: row.1, maxItems: row.2, accessModel: accessModel)
+            configuration: try JSONColumn.decode(NodeConfiguration.self, row.1, column: "nodes.config"),
+            creator: try JID(row.2),
+            createdAt: row.3
         )
+    }
+
+    private static func affiliation(_ value: String) throws -> Affiliation {
+        guard let affiliation = Affiliation(rawValue: value) else {
+            throw StoredValueError(column: "affiliation", value: value)
+        }
+        return affiliation
     }
 }
 

@@ -14,4 +14,6 @@ package enum Namespace {
     package static let pubsubErrors = "http://jabber.org/protocol/pubsub#errors"
     package static let dataForms = "jabber:x:data"
     package static let rsm = "http://jabber.org/protocol/rsm"
+    package static let shim = "http://jabber.org/protocol/shim"
+    package static let delay = "urn:xmpp:delay"
 }

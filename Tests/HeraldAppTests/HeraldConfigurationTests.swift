@@ -59,6 +59,9 @@ import XMPPCore
         environment["HERALD_LIMITS_PAYLOAD_BYTES"] = "100000"
         environment["HERALD_LIMITS_DEPTH"] = "32"
         environment["HERALD_LIMITS_ATTRIBUTES"] = "16"
+        environment["HERALD_LIMITS_SUBSCRIPTIONS_PER_JID"] = "7"
+        environment["HERALD_BOUNCE_END_ON_PERMANENT_ERROR"] = "false"
+        environment["HERALD_BOUNCE_TRANSIENT_LIMIT"] = "0"
         environment["HERALD_LOG_LEVEL"] = "DEBUG"
         // Every documented setting is exercised here, so a renamed key cannot go unnoticed.
         #expect(Set(environment.keys) == Set(HeraldSettings.all.map(\.environmentVariable)))
@@ -76,6 +79,8 @@ import XMPPCore
         #expect(configuration.pubsubLimits.maxPayloadBytes == 100_000)
         #expect(configuration.component.parserLimits.maxDepth == 32)
         #expect(configuration.component.parserLimits.maxAttributes == 16)
+        #expect(configuration.pubsubLimits.maxSubscriptionsPerJID == 7)
+        #expect(configuration.bouncePolicy == BouncePolicy(endOnPermanentError: false, transientLimit: 0))
         #expect(configuration.logLevel == .debug)
     }
 

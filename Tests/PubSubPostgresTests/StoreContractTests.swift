@@ -33,6 +33,22 @@ import XMPPCore
 
     static let alice = try! JID("alice@localhost")
     static let bob = try! JID("bob@localhost")
+    /// PostgreSQL keeps microseconds; .5 is exact in binary and decimal.
+    static let created = Date(timeIntervalSince1970: 1_800_000_000.5)
+
+    static func node(
+        _ id: String,
+        _ configuration: NodeConfiguration = NodeConfiguration(),
+        creator: JID = alice
+    )
+        -> Node
+    {
+        Node(id: id, configuration: configuration, creator: creator, createdAt: Self.created)
+    }
+
+    static func all(_ limit: Int? = nil, budget: Int = .max, from start: ItemQuery.Start = .newest) -> ItemQuery {
+        ItemQuery(start: start, limit: limit, byteBudget: budget)
+    }
 
     static func item(_ id: String, _ text: String) throws -> Item {
         Item(
@@ -40,17 +56,18 @@ import XMPPCore
             payload: "<entry xmlns=\"http://www.w3.org/2005/Atom\" xmlns:a0=\"urn:x\" a0:a=\"&quot;q&quot;\">"
                 + "<title>\(text) &amp; &lt;more&gt; ✓</title></entry>",
             publisher: Self.alice,
-            // PostgreSQL keeps microseconds; .5 is exact in binary and decimal.
-            publishedAt: Date(timeIntervalSince1970: 1_800_000_000.5)
+            publishedAt: Self.created
         )
     }
 
     @Test(arguments: Self.backends) func createNodeOnceWithOwner(_ backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let id = Self.nodeID("create")
-            let node = Node(id: id, configuration: NodeConfiguration(title: "T"))
-            try await store.createNode(node, owner: JID("alice@localhost/phone"))
-            await #expect(throws: PubSubStoreError.nodeExists) { try await store.createNode(node, owner: Self.bob) }
+            let node = Self.node(id, NodeConfiguration(title: "T"))
+            try await store.createNode(node)
+            await #expect(throws: PubSubStoreError.nodeExists) {
+                try await store.createNode(Self.node(id, creator: Self.bob))
+            }
             #expect(try await store.node(id) == node)
             #expect(try await store.nodes().contains(node))
             #expect(try await store.affiliation(node: id, jid: JID("alice@localhost/other")) == .owner)
@@ -59,20 +76,32 @@ import XMPPCore
         }
     }
 
-    @Test(arguments: Self.backends) func subscriptionsAreOnePerJID(_ backend: Backend) async throws {
+    @Test(arguments: Self.backends) func plainSubscribesReuseTheJIDsSubscription(_ backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let id = Self.nodeID("subs")
-            try await store.createNode(Node(id: id), owner: Self.alice)
-            let first = try await store.subscribe(Subscription(node: id, jid: Self.bob, id: "s1"))
-            let again = try await store.subscribe(Subscription(node: id, jid: Self.bob, id: "s2"))
+            try await store.createNode(Self.node(id))
+            let first = try await store.subscribe(
+                Subscription(node: id, jid: Self.bob, id: "s1"),
+                reuse: .any,
+                limit: .max
+            )
+            let again = try await store.subscribe(
+                Subscription(node: id, jid: Self.bob, id: "s2"),
+                reuse: .any,
+                limit: .max
+            )
             #expect(first.id == "s1" && again.id == "s1")
-            _ = try await store.subscribe(Subscription(node: id, jid: Self.alice, id: "s3"))
+            _ = try await store.subscribe(Subscription(node: id, jid: Self.alice, id: "s3"), reuse: .any, limit: .max)
             #expect(try await store.subscriptions(node: id).map(\.jid) == [Self.bob, Self.alice])
             #expect(try await store.unsubscribe(node: id, jid: Self.bob, subscriptionID: "wrong") == 0)
             #expect(try await store.unsubscribe(node: id, jid: Self.bob, subscriptionID: nil) == 1)
             #expect(try await store.subscriptions(node: id).map(\.id) == ["s3"])
             await #expect(throws: PubSubStoreError.nodeNotFound) {
-                try await store.subscribe(Subscription(node: Self.nodeID("missing"), jid: Self.bob, id: "s4"))
+                try await store.subscribe(
+                    Subscription(node: Self.nodeID("missing"), jid: Self.bob, id: "s4"),
+                    reuse: .any,
+                    limit: .max
+                )
             }
         }
     }
@@ -80,15 +109,15 @@ import XMPPCore
     @Test(arguments: Self.backends) func publishKeepsPayloadOrderAndMaxItems(_ backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let id = Self.nodeID("items")
-            try await store.createNode(Node(id: id, configuration: NodeConfiguration(maxItems: 3)), owner: Self.alice)
+            try await store.createNode(Self.node(id, NodeConfiguration(maxItems: 3)))
             for (itemID, text) in [("a", "1"), ("b", "2"), ("c", "3"), ("b", "4"), ("d", "5")] {
                 try await store.publish(try Self.item(itemID, text), node: id)
             }
-            let items = try await store.items(node: id, limit: nil, byteBudget: .max).items
-            #expect(items.map(\.id) == ["c", "b", "d"])
+            let items = try await store.items(node: id, query: Self.all()).items
+            #expect(items.map(\.id) == ["d", "b", "c"])
             #expect(items[1] == (try Self.item("b", "4")))
-            #expect(try await store.items(node: id, limit: 2, byteBudget: .max).items.map(\.id) == ["b", "d"])
-            #expect(try await store.items(node: id, ids: ["d", "a", "c"]).map(\.id) == ["c", "d"])
+            #expect(try await store.items(node: id, query: Self.all(2)).items.map(\.id) == ["d", "b"])
+            #expect(try await store.items(node: id, ids: ["d", "a", "c"]).map(\.id) == ["d", "c"])
             await #expect(throws: PubSubStoreError.nodeNotFound) {
                 try await store.publish(try Self.item("x", "x"), node: Self.nodeID("missing"))
             }
@@ -98,11 +127,11 @@ import XMPPCore
     @Test(arguments: Self.backends) func maxItemsOfOneKeepsOnlyTheNewest(_ backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let id = Self.nodeID("one")
-            try await store.createNode(Node(id: id, configuration: NodeConfiguration(maxItems: 1)), owner: Self.alice)
+            try await store.createNode(Self.node(id, NodeConfiguration(maxItems: 1)))
             for itemID in ["a", "b", "c"] {
                 try await store.publish(try Self.item(itemID, itemID), node: id)
             }
-            #expect(try await store.items(node: id, limit: nil, byteBudget: .max).items.map(\.id) == ["c"])
+            #expect(try await store.items(node: id, query: Self.all()).items.map(\.id) == ["c"])
         }
     }
 }
@@ -111,23 +140,26 @@ extension StoreContractTests {
     @Test(arguments: Self.backends) func pagesStopAtTheByteBudgetButKeepTheNewest(_ backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let id = Self.nodeID("budget")
-            try await store.createNode(Node(id: id), owner: Self.alice)
+            try await store.createNode(Self.node(id))
             for itemID in ["a", "b", "c", "d"] {
                 try await store.publish(try Self.item(itemID, itemID), node: id)
             }
             let size = try #require(try Self.item("a", "a").payload).utf8.count
-            let page = try await store.items(node: id, limit: nil, byteBudget: 2 * size + 1)
-            #expect(page.items.map(\.id) == ["c", "d"])
-            #expect(page.total == 4 && page.isTruncated)
-            let tiny = try await store.items(node: id, limit: nil, byteBudget: 1)
+            let page = try await store.items(node: id, query: Self.all(budget: 2 * size + 1))
+            #expect(page.items.map(\.id) == ["d", "c"])
+            #expect(page.total == 4 && page.firstIndex == 0)
+            let tiny = try await store.items(node: id, query: Self.all(budget: 1))
             #expect(tiny.items.map(\.id) == ["d"])
-            let limited = try await store.items(node: id, limit: 3, byteBudget: .max)
-            #expect(limited.items.map(\.id) == ["b", "c", "d"] && limited.total == 4)
-            #expect(try await store.itemIDs(node: id) == ["a", "b", "c", "d"])
+            let limited = try await store.items(node: id, query: Self.all(3))
+            #expect(limited.items.map(\.id) == ["d", "c", "b"] && limited.total == 4)
+            // Towards newer items from an anchor, the budget keeps those next to the anchor.
+            let before = try await store.items(node: id, query: Self.all(budget: 2 * size + 1, from: .before("a")))
+            #expect(before.items.map(\.id) == ["c", "b"] && before.firstIndex == 1)
+            #expect(try await store.itemIDs(node: id) == ["d", "c", "b", "a"])
             #expect(try await store.retract(node: id, itemID: "b"))
             #expect(try await !store.retract(node: id, itemID: "b"))
             #expect(try await !store.retract(node: Self.nodeID("missing"), itemID: "a"))
-            #expect(try await store.itemIDs(node: id) == ["a", "c", "d"])
+            #expect(try await store.itemIDs(node: id) == ["d", "c", "a"])
         }
     }
 }
@@ -139,17 +171,14 @@ struct PostgresConcurrencyTests {
         let id = StoreContractTests.nodeID("race")
         try await TestDatabase.withClient { (client: PostgresClient) async throws -> Void in
             let store = PostgresPubSubStore(client: client, logger: TestDatabase.logger)
-            try await store.createNode(
-                Node(id: id, configuration: NodeConfiguration(maxItems: 3)),
-                owner: StoreContractTests.alice
-            )
+            try await store.createNode(StoreContractTests.node(id, NodeConfiguration(maxItems: 3)))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for n in 0..<40 {
                     group.addTask { try await store.publish(try StoreContractTests.item("i\(n)", "\(n)"), node: id) }
                 }
                 try await group.waitForAll()
             }
-            let page = try await store.items(node: id, limit: nil, byteBudget: .max)
+            let page = try await store.items(node: id, query: StoreContractTests.all())
             #expect(page.total == 3)
             #expect(page.items.count == 3)
         }
@@ -160,11 +189,15 @@ struct PostgresConcurrencyTests {
         let id = StoreContractTests.nodeID("subrace")
         try await TestDatabase.withClient { (client: PostgresClient) async throws -> Void in
             let store = PostgresPubSubStore(client: client, logger: TestDatabase.logger)
-            try await store.createNode(Node(id: id), owner: StoreContractTests.alice)
+            try await store.createNode(StoreContractTests.node(id))
             let ids = try await withThrowingTaskGroup(of: String.self) { group in
                 for n in 0..<10 {
                     group.addTask {
-                        try await store.subscribe(Subscription(node: id, jid: StoreContractTests.bob, id: "s\(n)")).id
+                        try await store.subscribe(
+                            Subscription(node: id, jid: StoreContractTests.bob, id: "s\(n)"),
+                            reuse: .sameOptions,
+                            limit: 100
+                        ).id
                     }
                 }
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
@@ -182,16 +215,22 @@ struct PostgresDurabilityTests {
         let id = StoreContractTests.nodeID("durable")
         try await TestDatabase.withClient { client in
             let store = PostgresPubSubStore(client: client, logger: TestDatabase.logger)
-            try await store.createNode(Node(id: id), owner: StoreContractTests.alice)
-            _ = try await store.subscribe(Subscription(node: id, jid: StoreContractTests.bob, id: "sub"))
+            try await store.createNode(StoreContractTests.node(id, NodeConfiguration(title: "kept", maxItems: 7)))
+            let options = SubscriptionOptions(deliver: false, showValues: [.chat], expire: .presence)
+            _ = try await store.subscribe(
+                Subscription(node: id, jid: StoreContractTests.bob, id: "sub", options: options),
+                reuse: .any,
+                limit: .max
+            )
             try await store.publish(try StoreContractTests.item("i", "kept"), node: id)
         }
         try await TestDatabase.withClient { (client: PostgresClient) async throws -> Void in
             let store = PostgresPubSubStore(client: client, logger: TestDatabase.logger)
-            #expect(try await store.node(id) != nil)
+            #expect(try await store.node(id)?.configuration == NodeConfiguration(title: "kept", maxItems: 7))
             #expect(try await store.subscriptions(node: id).map(\.id) == ["sub"])
+            #expect(try await store.subscriptions(node: id).first?.options.showValues == [.chat])
             #expect(
-                try await store.items(node: id, limit: nil, byteBudget: .max).items == [
+                try await store.items(node: id, query: StoreContractTests.all()).items == [
                     try StoreContractTests.item("i", "kept")
                 ]
             )

@@ -54,8 +54,9 @@ import XMPPCore
     @Test(arguments: [
         ("<field var='pubsub#max_items'><value>0</value></field>", "not-acceptable"),
         ("<field var='pubsub#max_items'><value>lots</value></field>", "not-acceptable"),
-        ("<field var='pubsub#access_model'><value>whitelist</value></field>", "not-acceptable"),
-        ("<field var='pubsub#persist_items'><value>0</value></field>", "not-acceptable"),
+        ("<field var='pubsub#access_model'><value>presence</value></field>", "not-acceptable"),
+        ("<field var='pubsub#persist_items'><value>sometimes</value></field>", "not-acceptable"),
+        ("<field var='pubsub#publish_model'><value>anyone</value></field>", "not-acceptable"),
         ("<field var='pubsub#made_up'><value>1</value></field>", "not-acceptable"),
     ])
     func refusesConfigurationItCannotHonour(field: String, condition: String) async throws {

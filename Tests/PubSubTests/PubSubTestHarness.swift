@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Logging
 import Synchronization
 import Testing
@@ -8,14 +9,20 @@ import XMPPCore
 /// Drives a `PubSubService` over an in-memory store with stanzas written as XML text.
 struct PubSubTestHarness {
     let service: PubSubService
+    let store = InMemoryPubSubStore()
+    /// The service's clock, which tests move.
+    let clock = TestClock()
 
-    init(limits: PubSubLimits = PubSubLimits()) throws {
+    init(limits: PubSubLimits = PubSubLimits(), bouncePolicy: BouncePolicy = BouncePolicy()) throws {
         let counter = IDCounter()
+        let clock = self.clock
         self.service = PubSubService(
             domain: try JID("pubsub.localhost"),
-            store: InMemoryPubSubStore(),
+            store: self.store,
             limits: limits,
+            bouncePolicy: bouncePolicy,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            now: { clock.now },
             makeID: { counter.next() }
         )
     }
@@ -63,6 +70,21 @@ struct PubSubTestHarness {
         #expect(reply[attribute: "type"] == "result")
     }
 
+    /// Creates a node with a `pubsub#node_config` form of these fields.
+    func create(_ node: String, by owner: String = "alice@localhost/a", config: [String: String]) async throws {
+        let fields = config.sorted { $0.key < $1.key }.map {
+            "<field var='\($0.key)'><value>\($0.value)</value></field>"
+        }
+        let reply = try await self.iq(
+            "<iq type='set' id='c' from='\(owner)' to='pubsub.localhost'>"
+                + "<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='\(node)'/><configure>"
+                + "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'>"
+                + "<value>http://jabber.org/protocol/pubsub#node_config</value></field>"
+                + fields.joined() + "</x></configure></pubsub></iq>"
+        )
+        #expect(reply[attribute: "type"] == "result", "\(XMLSerializer.serialize(reply))")
+    }
+
     func subscribe(_ node: String, jid: String) async throws {
         let reply = try await self.iq(
             "<iq type='set' id='s' from='\(jid)/r' to='pubsub.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
@@ -70,6 +92,22 @@ struct PubSubTestHarness {
         )
         #expect(reply[attribute: "type"] == "result")
     }
+
+    /// `<iq>` around `<pubsub xmlns='http://jabber.org/protocol/pubsub'>inner</pubsub>`.
+    static func pubsubXML(_ type: String, from: String, _ inner: String, id: String = "q") -> String {
+        "<iq type='\(type)' id='\(id)' from='\(from)' to='pubsub.localhost'>"
+            + "<pubsub xmlns='http://jabber.org/protocol/pubsub'>\(inner)</pubsub></iq>"
+    }
+
+    /// A submitted data form of `formType` with these fields (each value list in order).
+    static func form(_ formType: String, _ fields: KeyValuePairs<String, [String]>) -> String {
+        "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>\(formType)</value></field>"
+            + fields.map { name, values in
+                "<field var='\(name)'>" + values.map { "<value>\($0)</value>" }.joined() + "</field>"
+            }.joined() + "</x>"
+    }
+
+    static let subscribeOptions = "http://jabber.org/protocol/pubsub#subscribe_options"
 
     static func publishXML(_ node: String, item: String, from: String = "alice@localhost/a") -> String {
         "<iq type='set' id='p' from='\(from)' to='pubsub.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
@@ -99,6 +137,22 @@ func expectError(
             "missing \(pubsub)",
             sourceLocation: sourceLocation
         )
+    }
+}
+
+/// The `pubsub#event` `<items/>` of an event message.
+func eventItems(_ message: XMLElement) -> XMLElement? {
+    message.child("event", namespace: Namespace.pubsubEvent)?.child("items", namespace: Namespace.pubsubEvent)
+}
+
+/// A clock tests set by hand.
+final class TestClock: Sendable {
+    private let value = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+
+    var now: Date { self.value.withLock { $0 } }
+
+    func advance(by seconds: TimeInterval) {
+        self.value.withLock { $0 += seconds }
     }
 }
 

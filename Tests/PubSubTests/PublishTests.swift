@@ -69,7 +69,7 @@ import XMPPCore
         )
         expectError(try #require(outcome.reply), "auth", "forbidden")
         #expect(outcome.notifications.isEmpty)
-        #expect(try await harness.service.store.items(node: "news", limit: nil, byteBudget: .max).items.isEmpty)
+        #expect(try await harness.service.store.items(node: "news", query: ItemQuery(byteBudget: .max)).items.isEmpty)
     }
 
     @Test(arguments: [
@@ -86,13 +86,23 @@ import XMPPCore
         try await harness.create("news")
         let outcome = try await harness.send(PubSubTestHarness.publishXML("news", item: item))
         expectError(try #require(outcome.reply), "modify", condition, pubsub: pubsubCondition)
-        #expect(try await harness.service.store.items(node: "news", limit: nil, byteBudget: .max).items.isEmpty)
+        #expect(try await harness.service.store.items(node: "news", query: ItemQuery(byteBudget: .max)).items.isEmpty)
     }
 
-    @Test func unknownNodeAndOversizePayload() async throws {
+    @Test func publishingToAMissingNodeCreatesItOwnedByThePublisher() async throws {
+        let harness = try PubSubTestHarness()
+        let outcome = try await harness.send(
+            PubSubTestHarness.publishXML("fresh", item: "<item id='1'>\(Self.payload)</item>", from: "bob@localhost/b")
+        )
+        #expect(outcome.reply?[attribute: "type"] == "result")
+        let node = try #require(try await harness.store.node("fresh"))
+        #expect(node.creator == (try JID("bob@localhost")))
+        #expect(try await harness.store.affiliation(node: "fresh", jid: JID("bob@localhost")) == .owner)
+        #expect(try await harness.store.itemIDs(node: "fresh") == ["1"])
+    }
+
+    @Test func oversizePayload() async throws {
         let harness = try PubSubTestHarness(limits: PubSubLimits(maxPayloadBytes: 100))
-        let missing = try await harness.send(PubSubTestHarness.publishXML("nope", item: "<item>\(Self.payload)</item>"))
-        expectError(try #require(missing.reply), "cancel", "item-not-found")
         try await harness.create("news")
         let big = "<item><p xmlns='urn:p'>\(String(repeating: "x", count: 200))</p></item>"
         let tooBig = try await harness.send(PubSubTestHarness.publishXML("news", item: big))
@@ -109,8 +119,8 @@ import XMPPCore
                 PubSubTestHarness.publishXML("configured", item: "<item id='\(id)'><v xmlns='urn:v'>\(text)</v></item>")
             )
         }
-        let items = try await harness.service.store.items(node: "configured", limit: nil, byteBudget: .max).items
-        #expect(items.map(\.id) == ["a", "c"])
-        #expect(items.first?.payload == "<v xmlns=\"urn:v\">3</v>")
+        let items = try await harness.service.store.items(node: "configured", query: ItemQuery(byteBudget: .max)).items
+        #expect(items.map(\.id) == ["c", "a"])
+        #expect(items.last?.payload == "<v xmlns=\"urn:v\">3</v>")
     }
 }

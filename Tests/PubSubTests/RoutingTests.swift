@@ -5,11 +5,7 @@ import XMPPCore
 
 @Suite struct RoutingTests {
     @Test(arguments: [
-        (
-            "<pubsub xmlns='http://jabber.org/protocol/pubsub'><affiliations/></pubsub>",
-            "retrieve-affiliations"
-        ),
-        ("<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscriptions/></pubsub>", "retrieve-subscriptions"),
+        ("<pubsub xmlns='http://jabber.org/protocol/pubsub'><purge node='n'/></pubsub>", "purge"),
         ("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><delete node='n'/></pubsub>", "delete-nodes"),
         ("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='n'/></pubsub>", "config-node"),
     ])

@@ -11,6 +11,7 @@ package struct HeraldConfiguration: Sendable {
     package var postgres: PostgresClient.Configuration
     package var schemasDirectory: String
     package var pubsubLimits: PubSubLimits
+    package var bouncePolicy: BouncePolicy
     package var logLevel: Logger.Level
 
     /// Reads every setting of `HeraldSettings`; throws one `ConfigurationError` listing all bad values.
@@ -59,7 +60,15 @@ package struct HeraldConfiguration: Sendable {
         )
         self.schemasDirectory = reader.string(HeraldSettings.schemasDirectory)
         // An items reply may be as large as the largest stanza Herald itself accepts.
-        self.pubsubLimits = PubSubLimits(maxPayloadBytes: payloadBytes, maxReplyBytes: stanzaBytes)
+        self.pubsubLimits = PubSubLimits(
+            maxPayloadBytes: payloadBytes,
+            maxReplyBytes: stanzaBytes,
+            maxSubscriptionsPerJID: reader.int(HeraldSettings.limitsSubscriptionsPerJID, in: 1...1_000_000)
+        )
+        self.bouncePolicy = BouncePolicy(
+            endOnPermanentError: reader.bool(HeraldSettings.bounceEndOnPermanentError),
+            transientLimit: reader.int(HeraldSettings.bounceTransientLimit, in: 0...10_000)
+        )
         self.logLevel = level ?? .info
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
     }

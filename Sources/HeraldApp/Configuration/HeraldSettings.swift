@@ -48,6 +48,21 @@ package enum HeraldSettings {
         "Most attributes on one element",
         default: "64"
     )
+    static let limitsSubscriptionsPerJID = Setting(
+        "limits.subscriptionsPerJid",
+        "Most subscriptions one bare JID may hold across the service (XEP-0060 §6.1.3.9)",
+        default: "1000"
+    )
+    static let bounceEndOnPermanentError = Setting(
+        "bounce.endOnPermanentError",
+        "true: a notification bounced with a cancel-type error or <gone/> ends that subscription (XEP-0060 §12.4)",
+        default: "true"
+    )
+    static let bounceTransientLimit = Setting(
+        "bounce.transientLimit",
+        "Transient (wait, auth, modify) bounces in a row that end a subscription; 0 never ends it",
+        default: "5"
+    )
     static let logLevel = Setting(
         "log.level",
         "trace, debug, info, notice, warning, error or critical",
@@ -57,7 +72,8 @@ package enum HeraldSettings {
     package static let all: [Setting] = [
         componentDomain, componentSecret, componentHost, componentPort, componentKeepaliveSeconds,
         postgresHost, postgresPort, postgresUser, postgresPassword, postgresDatabase,
-        schemasDirectory, limitsStanzaBytes, limitsPayloadBytes, limitsDepth, limitsAttributes, logLevel,
+        schemasDirectory, limitsStanzaBytes, limitsPayloadBytes, limitsDepth, limitsAttributes,
+        limitsSubscriptionsPerJID, bounceEndOnPermanentError, bounceTransientLimit, logLevel,
     ]
 
     /// The settings table for `--help`.

@@ -47,6 +47,17 @@ struct SettingsReader {
         return value
     }
 
+    mutating func bool(_ setting: Setting) -> Bool {
+        let text = self.string(setting)
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default:
+            self.report(setting, "'\(text)' is not true or false")
+            return false
+        }
+    }
+
     mutating func report(_ setting: Setting, _ message: String) {
         self.problems.append(ConfigurationError.Problem(setting: setting, message: message))
     }

@@ -1,28 +1,88 @@
 /// The configuration of a leaf node (XEP-0060 §16.4.3, `pubsub#node_config`), limited to what Herald implements.
-package struct NodeConfiguration: Sendable, Hashable {
+///
+/// Stored as JSON, so a field added later needs a default when decoding older rows.
+package struct NodeConfiguration: Sendable, Hashable, Codable {
     /// `pubsub#title`.
     package var title: String?
+    /// `pubsub#description`.
+    package var description: String?
+    /// `pubsub#type`: the namespace every payload's root element must have (§7.1.3.5), if set.
+    package var payloadType: String?
     /// `pubsub#max_items`: items kept; the oldest beyond it are removed on publish.
     package var maxItems: Int
-    /// `pubsub#access_model`; only `open` exists so far.
     package var accessModel: AccessModel
+    package var publishModel: PublishModel
+    /// `pubsub#deliver_payloads`: notifications carry the payload, or only the ItemID.
+    package var deliverPayloads: Bool
+    /// `pubsub#deliver_notifications`: publishes notify subscribers at all.
+    package var deliverNotifications: Bool
+    /// `pubsub#persist_items`: items are stored, or only delivered (a transient node).
+    package var persistItems: Bool
+    package var sendLastPublishedItem: SendLastPublishedItem
+    /// `pubsub#presence_based_delivery`: only subscribers that are available are notified (§12.6).
+    package var presenceBasedDelivery: Bool
+    package var notificationType: NotificationType
+    /// `pubsub#itemreply`: `publisher` stamps each item with the publisher's JID (§7.1.2.3).
+    package var itemReply: ItemReply
 
     package init(
         title: String? = nil,
+        description: String? = nil,
+        payloadType: String? = nil,
         maxItems: Int = NodeConfiguration.defaultMaxItems,
-        accessModel: AccessModel = .open
+        accessModel: AccessModel = .open,
+        publishModel: PublishModel = .publishers,
+        deliverPayloads: Bool = true,
+        deliverNotifications: Bool = true,
+        persistItems: Bool = true,
+        sendLastPublishedItem: SendLastPublishedItem = .onSubscription,
+        presenceBasedDelivery: Bool = false,
+        notificationType: NotificationType = .headline,
+        itemReply: ItemReply = .owner
     ) {
         self.title = title
+        self.description = description
+        self.payloadType = payloadType
         self.maxItems = maxItems
         self.accessModel = accessModel
+        self.publishModel = publishModel
+        self.deliverPayloads = deliverPayloads
+        self.deliverNotifications = deliverNotifications
+        self.persistItems = persistItems
+        self.sendLastPublishedItem = sendLastPublishedItem
+        self.presenceBasedDelivery = presenceBasedDelivery
+        self.notificationType = notificationType
+        self.itemReply = itemReply
+    }
+
+    /// Reads stored JSON; a key missing from an older row takes its default.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = NodeConfiguration()
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try container.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        self.title = try container.decodeIfPresent(String.self, forKey: .title)
+        self.description = try container.decodeIfPresent(String.self, forKey: .description)
+        self.payloadType = try container.decodeIfPresent(String.self, forKey: .payloadType)
+        self.maxItems = try value(.maxItems, defaults.maxItems)
+        self.accessModel = try value(.accessModel, defaults.accessModel)
+        self.publishModel = try value(.publishModel, defaults.publishModel)
+        self.deliverPayloads = try value(.deliverPayloads, defaults.deliverPayloads)
+        self.deliverNotifications = try value(.deliverNotifications, defaults.deliverNotifications)
+        self.persistItems = try value(.persistItems, defaults.persistItems)
+        self.sendLastPublishedItem = try value(.sendLastPublishedItem, defaults.sendLastPublishedItem)
+        self.presenceBasedDelivery = try value(.presenceBasedDelivery, defaults.presenceBasedDelivery)
+        self.notificationType = try value(.notificationType, defaults.notificationType)
+        self.itemReply = try value(.itemReply, defaults.itemReply)
     }
 
     package static let defaultMaxItems = 100
     /// What `max` means for `pubsub#max_items`: a bound still exists, so storage stays finite.
     package static let maximumMaxItems = 10_000
-}
 
-/// XEP-0060 §4.5 access models.
-package enum AccessModel: String, Sendable, Hashable {
-    case open
+    /// §7.1.3.6: a publish to a persistent node must carry an item.
+    package var requiresItem: Bool { self.persistItems }
+    /// §7.1.3.6: a transient node that delivers no payload takes no item at all.
+    package var forbidsItem: Bool { !self.persistItems && !self.deliverPayloads }
 }

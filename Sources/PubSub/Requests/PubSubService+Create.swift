@@ -27,7 +27,9 @@ extension PubSubService {
         // XEP-0060 §8.1.2: an instant node gets a unique NodeID from the service.
         let nodeID = requested ?? self.makeID()
         do {
-            try await self.store.createNode(Node(id: nodeID, configuration: configuration), owner: iq.from.bare)
+            try await self.store.createNode(
+                Node(id: nodeID, configuration: configuration, creator: iq.from.bare, createdAt: self.now())
+            )
         } catch PubSubStoreError.nodeExists {
             throw PubSubErrors.conflict
         }
@@ -39,52 +41,13 @@ extension PubSubService {
         return iq.result(reply)
     }
 
-    /// Reads a `pubsub#node_config` form (XEP-0060 §8.1.3); fields Herald cannot honour are refused, never ignored.
+    /// Reads a `pubsub#node_config` form (XEP-0060 §8.1.3) over the defaults.
     static func configuration(from form: DataForm) throws -> NodeConfiguration {
-        var configuration = NodeConfiguration()
-        for field in form.fields {
-            let value = field.values.first ?? ""
-            switch field.name {
-            case "FORM_TYPE":
-                guard value == Namespace.pubsub + "#node_config" else {
-                    throw PubSubErrors.badRequest(
-                        "the configuration form must have FORM_TYPE \(Namespace.pubsub)#node_config"
-                    )
-                }
-            case "pubsub#title":
-                configuration.title = value.isEmpty ? nil : value
-            case "pubsub#max_items":
-                if value == "max" {
-                    configuration.maxItems = NodeConfiguration.maximumMaxItems
-                } else if let count = Int(value), (1...NodeConfiguration.maximumMaxItems).contains(count) {
-                    configuration.maxItems = count
-                } else {
-                    throw StanzaError(
-                        .modify,
-                        .notAcceptable,
-                        text: "pubsub#max_items must be 'max' or 1...\(NodeConfiguration.maximumMaxItems)"
-                    )
-                }
-            case "pubsub#access_model":
-                guard let model = AccessModel(rawValue: value) else {
-                    throw StanzaError(
-                        .modify,
-                        .notAcceptable,
-                        applicationCondition: PubSubErrors.pubsubCondition("unsupported-access-model")
-                    )
-                }
-                configuration.accessModel = model
-            case "pubsub#persist_items", "pubsub#deliver_payloads", "pubsub#deliver_notifications":
-                // Herald's nodes always persist and deliver payloads; asking for that is fine, asking otherwise is not.
-                guard value == "1" || value == "true" else {
-                    throw StanzaError(.modify, .notAcceptable, text: "\(field.name) can only be true")
-                }
-            case "pubsub#node_type":
-                guard value == "leaf" else { throw PubSubErrors.unsupported("collections") }
-            default:
-                throw StanzaError(.modify, .notAcceptable, text: "unsupported configuration field \(field.name)")
-            }
+        guard form.formType == NodeConfiguration.formType else {
+            throw PubSubErrors.badRequest("the configuration form must have FORM_TYPE \(NodeConfiguration.formType)")
         }
+        var configuration = NodeConfiguration()
+        try configuration.apply(form)
         return configuration
     }
 

@@ -5,40 +5,132 @@ import XMPPCore
 extension PubSubService {
     func publish(_ iq: IQ, pubsub: XMLElement, publish: XMLElement) async throws -> PubSubOutcome {
         guard let nodeID = publish[attribute: "node"] else { throw PubSubErrors.nodeIDRequired }
-        if pubsub.child("publish-options", namespace: Namespace.pubsub) != nil {
-            throw PubSubErrors.unsupported("publish-options")
+        let preconditions = try Self.preconditions(pubsub)
+        let node = try await self.publishTarget(nodeID, preconditions: preconditions, publisher: iq.from)
+        let configuration = node.configuration
+        try await self.checkPublisher(node, requester: iq.from)
+        let item = try self.item(of: publish, configuration: configuration, publisher: iq.from)
+        if let item, configuration.persistItems {
+            try await self.store.publish(item, node: nodeID)
         }
-        let affiliation = try await self.store.affiliation(node: nodeID, jid: iq.from)
-        guard affiliation.canPublish else { throw try await self.refusal(node: nodeID) }
+        self.logger.debug(
+            "item published",
+            metadata: ["pubsub.node": "\(nodeID)", "pubsub.item": "\(item?.id ?? "")"]
+        )
+        let result = XMLElement(
+            "publish",
+            namespace: Namespace.pubsub,
+            attributes: ["node": nodeID],
+            children: item.map { [XMLElement("item", namespace: Namespace.pubsub, attributes: ["id": $0.id])] } ?? []
+        )
+        let reply = iq.result(Self.pubsubPayload(result))
+        guard configuration.deliverNotifications else { return PubSubOutcome(reply: reply) }
+        let event = item.map {
+            EventNotification.itemElement(
+                $0,
+                namespace: Namespace.pubsubEvent,
+                payload: configuration.deliverPayloads,
+                publisher: configuration.itemReply == .publisher
+            )
+        }
+        let notifications = self.notifications(
+            node: node,
+            subscriptions: try await self.store.subscriptions(node: nodeID),
+            event: event,
+            payload: item?.payload
+        )
+        return PubSubOutcome(reply: reply, notifications: notifications)
+    }
+
+    /// The node to publish to: it must meet the preconditions (§7.1.5), and a missing one is created
+    /// with them, owned by the publisher (§7.1.4).
+    private func publishTarget(_ nodeID: String, preconditions: DataForm?, publisher: JID) async throws -> Node {
+        if let node = try await self.store.node(nodeID) {
+            if let preconditions {
+                var required = node.configuration
+                do {
+                    try required.apply(preconditions)
+                } catch {
+                    throw PubSubErrors.preconditionNotMet("a publish option cannot be met by this node")
+                }
+                guard required == node.configuration else {
+                    throw PubSubErrors.preconditionNotMet("the node's configuration differs from the publish options")
+                }
+            }
+            return node
+        }
+        try self.validateID(nodeID, what: "NodeID")
+        var configuration = NodeConfiguration()
+        if let preconditions {
+            try configuration.apply(preconditions)
+        }
+        let node = Node(id: nodeID, configuration: configuration, creator: publisher.bare, createdAt: self.now())
+        do {
+            try await self.store.createNode(node)
+            self.logger.debug("node auto-created", metadata: ["pubsub.node": "\(nodeID)", "xmpp.from": "\(publisher)"])
+            return node
+        } catch PubSubStoreError.nodeExists {
+            // Created concurrently: publish to it if it meets the preconditions.
+            return try await self.publishTarget(nodeID, preconditions: preconditions, publisher: publisher)
+        }
+    }
+
+    /// The `pubsub#publish-options` form, if the request has one.
+    private static func preconditions(_ pubsub: XMLElement) throws -> DataForm? {
+        guard let options = pubsub.child("publish-options", namespace: Namespace.pubsub),
+            let form = options.elements.lazy.compactMap(DataForm.init).first
+        else { return nil }
+        guard form.formType == Namespace.pubsub + "#publish-options" else {
+            throw PubSubErrors.badRequest(
+                "the publish options form must have FORM_TYPE \(Namespace.pubsub)#publish-options"
+            )
+        }
+        return form
+    }
+
+    /// §4.1 table 4 and `pubsub#publish_model`.
+    private func checkPublisher(_ node: Node, requester: JID) async throws {
+        let affiliation = try await self.store.affiliation(node: node.id, jid: requester)
+        if affiliation.canPublish { return }
+        let allowed: Bool
+        switch (affiliation, node.configuration.publishModel) {
+        case (.outcast, _), (_, .publishers): allowed = false
+        case (_, .open): allowed = true
+        case (_, .subscribers):
+            let now = self.now()
+            allowed = try await self.store.subscriptions(jid: requester).contains {
+                $0.node == node.id && $0.state == .subscribed && $0.options.isCurrent(at: now)
+            }
+        }
+        guard allowed else { throw PubSubErrors.forbidden }
+    }
+
+    /// The item to publish, checked against the node's event type (§7.1.3.5, §7.1.3.6); nil for a
+    /// transient notification-only node, where a publish carries no item.
+    private func item(of publish: XMLElement, configuration: NodeConfiguration, publisher: JID) throws -> Item? {
         let items = publish.elements.filter { $0.name == "item" && $0.namespace == Namespace.pubsub }
-        // Herald's nodes persist items, so an item is required (§7.1.3.6) and only one is allowed (§7.1.3.5).
+        // Batches were removed from XEP-0060 in version 1.13: one item at most.
         guard items.count <= 1, publish.elements.count == items.count else { throw PubSubErrors.invalidPayload }
-        guard let element = items.first else { throw PubSubErrors.itemRequired }
+        guard let element = items.first else {
+            if configuration.requiresItem { throw PubSubErrors.itemRequired }
+            if configuration.deliverPayloads { throw PubSubErrors.payloadRequired }
+            return nil
+        }
+        if configuration.forbidsItem { throw PubSubErrors.itemForbidden }
         let payloads = element.elements
         guard payloads.count <= 1 else { throw PubSubErrors.invalidPayload }
-        guard let payload = payloads.first else { throw PubSubErrors.payloadRequired }
         let itemID = element[attribute: "id"] ?? self.makeID()
         try self.validateID(itemID, what: "ItemID")
+        guard let payload = payloads.first else {
+            if configuration.deliverPayloads { throw PubSubErrors.payloadRequired }
+            return Item(id: itemID, payload: nil, publisher: publisher.bare, publishedAt: self.now())
+        }
+        if let payloadType = configuration.payloadType, payload.namespace != payloadType {
+            throw PubSubErrors.invalidPayload
+        }
         // The one serialization of this payload: measured here, then stored and sent as is.
         let serialized = XMLSerializer.serialize(payload)
         guard serialized.utf8.count <= self.limits.maxPayloadBytes else { throw PubSubErrors.payloadTooBig }
-        let item = Item(id: itemID, payload: serialized, publisher: iq.from.bare, publishedAt: self.now())
-        try await self.store.publish(item, node: nodeID)
-        self.logger.debug("item published", metadata: ["pubsub.node": "\(nodeID)", "pubsub.item": "\(itemID)"])
-        let reply = Self.pubsubPayload(
-            XMLElement(
-                "publish",
-                namespace: Namespace.pubsub,
-                attributes: ["node": nodeID],
-                children: [
-                    XMLElement("item", namespace: Namespace.pubsub, attributes: ["id": itemID])
-                ]
-            )
-        )
-        let subscribers = try await self.store.subscriptions(node: nodeID).filter { $0.state == .subscribed }
-        let notifications = subscribers.map {
-            EventNotification.message(from: self.domain, to: $0.jid, id: self.makeID(), node: nodeID, item: item)
-        }
-        return PubSubOutcome(reply: iq.result(reply), notifications: notifications)
+        return Item(id: itemID, payload: serialized, publisher: publisher.bare, publishedAt: self.now())
     }
 }

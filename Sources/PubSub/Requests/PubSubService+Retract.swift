@@ -16,8 +16,11 @@ extension PubSubService {
         guard items.count == 1, retract.elements.count == 1, let itemID = items[0][attribute: "id"] else {
             throw PubSubErrors.itemRequired
         }
+        let node = try await self.existingNode(nodeID)
+        // §7.2.3.5: a transient node has no items to delete.
+        guard node.configuration.persistItems else { throw PubSubErrors.unsupported("persistent-items") }
         let affiliation = try await self.store.affiliation(node: nodeID, jid: iq.from)
-        guard affiliation.canPublish else { throw try await self.refusal(node: nodeID) }
+        guard affiliation.canPublish else { throw PubSubErrors.forbidden }
         guard let item = try await self.store.items(node: nodeID, ids: [itemID]).first else {
             throw PubSubErrors.nodeNotFound
         }
@@ -27,11 +30,12 @@ extension PubSubService {
             throw PubSubErrors.nodeNotFound  // deleted concurrently: to this requester it does not exist
         }
         self.logger.debug("item retracted", metadata: ["pubsub.node": "\(nodeID)", "pubsub.item": "\(itemID)"])
-        guard notify else { return PubSubOutcome(reply: iq.result()) }
-        let subscribers = try await self.store.subscriptions(node: nodeID).filter { $0.state == .subscribed }
-        let notifications = subscribers.map {
-            EventNotification.retraction(from: self.domain, to: $0.jid, id: self.makeID(), node: nodeID, itemID: itemID)
-        }
+        guard notify, node.configuration.deliverNotifications else { return PubSubOutcome(reply: iq.result()) }
+        let notifications = self.notifications(
+            node: node,
+            subscriptions: try await self.store.subscriptions(node: nodeID),
+            event: EventNotification.retractElement(itemID)
+        )
         return PubSubOutcome(reply: iq.result(), notifications: notifications)
     }
 }

@@ -3,54 +3,111 @@ import XMPPCore
 
 /// XEP-0060 §6.1 and §6.2: subscribe to and unsubscribe from a node.
 extension PubSubService {
-    func subscribe(_ iq: IQ, pubsub: XMLElement, subscribe: XMLElement) async throws -> XMLElement {
+    func subscribe(_ iq: IQ, pubsub: XMLElement, subscribe: XMLElement) async throws -> PubSubOutcome {
         guard let nodeID = subscribe[attribute: "node"] else { throw PubSubErrors.nodeIDRequired }
-        let jid = try Self.subscriberJID(subscribe, requester: iq.from, mismatch: PubSubErrors.invalidJID)
-        if let options = pubsub.child("options", namespace: Namespace.pubsub), !options.elements.isEmpty {
-            throw PubSubErrors.unsupported("subscription-options")
-        }
-        guard let node = try await self.store.node(nodeID) else { throw PubSubErrors.nodeNotFound }
-        switch node.configuration.accessModel {
-        case .open:
-            break
-        }
-        let subscription = try await self.store.subscribe(Subscription(node: nodeID, jid: jid, id: self.makeID()))
-        self.logger.debug("subscribed", metadata: ["pubsub.node": "\(nodeID)", "xmpp.jid": "\(jid)"])
-        let reply = Self.pubsubPayload(
-            XMLElement(
-                "subscription",
-                namespace: Namespace.pubsub,
-                attributes: [
-                    "node": nodeID, "jid": subscription.jid.description, "subid": subscription.id,
-                    "subscription": subscription.state.rawValue,
-                ]
-            )
+        let jid = try Self.subscriberJID(
+            subscribe,
+            requester: iq.from,
+            missing: PubSubErrors.invalidJID,
+            mismatch: PubSubErrors.invalidJID
         )
-        return iq.result(reply)
+        let requestedOptions = try Self.subscribeOptions(pubsub, subscribe: subscribe)
+        let node = try await self.existingNode(nodeID)
+        let affiliation = try await self.store.affiliation(node: nodeID, jid: jid)
+        let state = try self.subscriptionState(node, affiliation: affiliation)
+        // §6.1.3.7: a request waiting for approval is not repeated.
+        if try await self.subscriptions(of: jid, node: nodeID).contains(where: { $0.state == .pending }) {
+            throw PubSubErrors.pendingSubscription
+        }
+        let subscription: Subscription
+        do {
+            subscription = try await self.store.subscribe(
+                Subscription(
+                    node: nodeID,
+                    jid: jid,
+                    id: self.makeID(),
+                    state: state,
+                    options: requestedOptions ?? SubscriptionOptions()
+                ),
+                // §6.1.6: a plain re-subscribe returns the current subscription; other options make another.
+                reuse: requestedOptions == nil ? .any : .sameOptions,
+                limit: self.limits.maxSubscriptionsPerJID
+            )
+        } catch PubSubStoreError.tooManySubscriptions {
+            throw PubSubErrors.tooManySubscriptions
+        }
+        self.logger.debug(
+            "subscribed",
+            metadata: ["pubsub.node": "\(nodeID)", "xmpp.jid": "\(jid)", "pubsub.state": "\(subscription.state)"]
+        )
+        var element = Self.subscriptionElement(subscription)
+        // §6.1.5: options may be configured at any time, and none are required.
+        element.append(XMLElement("subscribe-options", namespace: Namespace.pubsub))
+        var reply = Self.pubsubPayload(element)
+        if requestedOptions != nil {
+            // §6.3.7: the resulting options, as a result form.
+            reply.append(
+                XMLElement(
+                    "options",
+                    namespace: Namespace.pubsub,
+                    attributes: [:],
+                    children: [subscription.options.form(type: "result").element]
+                )
+            )
+        }
+        var notifications: [XMLElement] = []
+        if subscription.state == .subscribed, node.configuration.sendLastPublishedItem != .never {
+            notifications = try await self.lastPublishedItem(node: node, subscriptions: [subscription])
+        }
+        return PubSubOutcome(reply: iq.result(reply), notifications: notifications)
+    }
+
+    /// The options of a subscribe-and-configure request (§6.3.7), nil for a plain subscribe.
+    private static func subscribeOptions(_ pubsub: XMLElement, subscribe: XMLElement) throws -> SubscriptionOptions? {
+        let children = pubsub.elements
+        guard
+            let optionsIndex = children.firstIndex(where: { $0.name == "options" && $0.namespace == Namespace.pubsub })
+        else { return nil }
+        let options = children[optionsIndex]
+        // §6.3.7: <options/> follows <subscribe/> and has neither a node nor a jid attribute.
+        guard let subscribeIndex = children.firstIndex(of: subscribe), subscribeIndex < optionsIndex,
+            options[attribute: "node"] == nil, options[attribute: "jid"] == nil
+        else {
+            throw PubSubErrors.badRequest("<options/> must follow <subscribe/> and have no node or jid attribute")
+        }
+        guard let form = options.elements.lazy.compactMap(DataForm.init).first else { return nil }
+        var result = SubscriptionOptions()
+        try result.apply(form)
+        return result
     }
 
     func unsubscribe(_ iq: IQ, unsubscribe: XMLElement) async throws -> XMLElement {
-        guard let nodeID = unsubscribe[attribute: "node"] else { throw PubSubErrors.nodeIDRequired }
-        // XEP-0060 §6.2.3.3: unsubscribing someone else is forbidden.
-        let jid = try Self.subscriberJID(unsubscribe, requester: iq.from, mismatch: PubSubErrors.forbidden)
-        guard try await self.store.node(nodeID) != nil else { throw PubSubErrors.nodeNotFound }
-        let subscriptionID = unsubscribe[attribute: "subid"]
-        let removed = try await self.store.unsubscribe(node: nodeID, jid: jid, subscriptionID: subscriptionID)
-        if removed == 0 {
-            // XEP-0060 §6.2.3.5: subscribed, but not with that SubID.
-            let subscribed = try await self.store.subscriptions(node: nodeID).contains { $0.jid == jid }
-            throw subscriptionID != nil && subscribed ? PubSubErrors.invalidSubID : PubSubErrors.notSubscribed
+        // §6.2.3.3: unsubscribing someone else is forbidden.
+        let subscription = try await self.namedSubscription(
+            unsubscribe,
+            requester: iq.from,
+            missingJID: PubSubErrors.invalidJID,
+            notSubscribed: PubSubErrors.notSubscribed
+        )
+        let (nodeID, jid) = (subscription.node, subscription.jid)
+        guard try await self.store.unsubscribe(node: nodeID, jid: jid, subscriptionID: subscription.id) > 0 else {
+            throw PubSubErrors.notSubscribed  // removed concurrently
         }
         self.logger.debug("unsubscribed", metadata: ["pubsub.node": "\(nodeID)", "xmpp.jid": "\(jid)"])
-        return iq.result()
+        var ended = subscription
+        ended.state = .none
+        return iq.result(Self.pubsubPayload(Self.subscriptionElement(ended)))
     }
 
-    /// The `jid` attribute, which must name the requester (bare JIDs compared, XEP-0060 §6.1.3.1).
-    private static func subscriberJID(_ element: XMLElement, requester: JID, mismatch: StanzaError) throws -> JID {
-        guard let value = element[attribute: "jid"], let jid = try? JID(value) else {
-            throw PubSubErrors.invalidJID
-        }
-        guard jid.bare == requester.bare else { throw mismatch }
-        return jid
+    /// `<subscription node='…' jid='…' subid='…' subscription='…'/>`.
+    static func subscriptionElement(_ subscription: Subscription) -> XMLElement {
+        XMLElement(
+            "subscription",
+            namespace: Namespace.pubsub,
+            attributes: [
+                "node": subscription.node, "jid": subscription.jid.description, "subid": subscription.id,
+                "subscription": subscription.state.rawValue,
+            ]
+        )
     }
 }

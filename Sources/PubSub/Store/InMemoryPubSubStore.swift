@@ -5,9 +5,9 @@ package import XMPPCore
 package final class InMemoryPubSubStore: PubSubStore {
     private struct NodeState {
         var node: Node
-        var affiliations: [JID: Affiliation] = [:]
+        var affiliations: [JID: Affiliation]
         var subscriptions: [Subscription] = []
-        /// Items oldest first; a republished ID moves to the end.
+        /// Items newest first; a republished ID moves to the front.
         var items: [Item] = []
     }
 
@@ -15,10 +15,10 @@ package final class InMemoryPubSubStore: PubSubStore {
 
     package init() {}
 
-    package func createNode(_ node: Node, owner: JID) async throws {
+    package func createNode(_ node: Node) async throws {
         try self.state.withLock { nodes in
             guard nodes[node.id] == nil else { throw PubSubStoreError.nodeExists }
-            nodes[node.id] = NodeState(node: node, affiliations: [owner.bare: .owner])
+            nodes[node.id] = NodeState(node: node, affiliations: [node.creator.bare: .owner])
         }
     }
 
@@ -34,15 +34,48 @@ package final class InMemoryPubSubStore: PubSubStore {
         self.state.withLock { $0[node]?.affiliations[jid.bare] ?? .none }
     }
 
-    package func subscribe(_ subscription: Subscription) async throws -> Subscription {
+    package func affiliations(node: String) async throws -> [JID: Affiliation] {
+        self.state.withLock { $0[node]?.affiliations ?? [:] }
+    }
+
+    package func affiliations(jid: JID) async throws -> [String: Affiliation] {
+        self.state.withLock { nodes in nodes.compactMapValues { $0.affiliations[jid.bare] } }
+    }
+
+    package func setAffiliation(node: String, jid: JID, affiliation: Affiliation) async throws {
+        try self.state.withLock { nodes in
+            guard nodes[node] != nil else { throw PubSubStoreError.nodeNotFound }
+            nodes[node]!.affiliations[jid.bare] = affiliation == .none ? nil : affiliation
+        }
+    }
+
+    package func subscribe(
+        _ subscription: Subscription,
+        reuse: SubscriptionReuse,
+        limit: Int
+    ) async throws -> Subscription {
         try self.state.withLock { nodes in
             guard var state = nodes[subscription.node] else { throw PubSubStoreError.nodeNotFound }
-            if let existing = state.subscriptions.first(where: { $0.jid == subscription.jid }) {
-                return existing
+            let existing = state.subscriptions.first {
+                $0.jid == subscription.jid && (reuse == .any || $0.options == subscription.options)
             }
+            if let existing { return existing }
+            let held = nodes.values.reduce(0) { count, node in
+                count + node.subscriptions.count { $0.jid.bare == subscription.jid.bare }
+            }
+            guard held < limit else { throw PubSubStoreError.tooManySubscriptions }
             state.subscriptions.append(subscription)
             nodes[subscription.node] = state
             return subscription
+        }
+    }
+
+    package func updateSubscription(_ subscription: Subscription) async throws -> Bool {
+        self.state.withLock { nodes in
+            guard let index = nodes[subscription.node]?.subscriptions.firstIndex(where: { $0.id == subscription.id })
+            else { return false }
+            nodes[subscription.node]!.subscriptions[index] = subscription
+            return true
         }
     }
 
@@ -60,31 +93,56 @@ package final class InMemoryPubSubStore: PubSubStore {
         self.state.withLock { $0[node]?.subscriptions ?? [] }
     }
 
+    package func subscriptions(jid: JID) async throws -> [Subscription] {
+        self.state.withLock { nodes in
+            nodes.keys.sorted().flatMap { id in nodes[id]!.subscriptions.filter { $0.jid.bare == jid.bare } }
+        }
+    }
+
     package func publish(_ item: Item, node: String) async throws {
         try self.state.withLock { nodes in
             guard var state = nodes[node] else { throw PubSubStoreError.nodeNotFound }
             state.items.removeAll { $0.id == item.id }
-            state.items.append(item)
+            state.items.insert(item, at: 0)
             let maxItems = state.node.configuration.maxItems
             if state.items.count > maxItems {
-                state.items.removeFirst(state.items.count - maxItems)
+                state.items.removeLast(state.items.count - maxItems)
             }
             nodes[node] = state
         }
     }
 
-    package func items(node: String, limit: Int?, byteBudget: Int) async throws -> ItemPage {
-        self.state.withLock { nodes in
+    package func items(node: String, query: ItemQuery) async throws -> ItemPage {
+        try self.state.withLock { nodes in
             let all = nodes[node]?.items ?? []
-            var page: [Item] = []
-            var bytes = 0
-            for item in all.reversed() {
-                if let limit, page.count >= limit { break }
-                bytes += item.payload?.utf8.count ?? 0
-                if bytes > byteBudget && !page.isEmpty { break }
-                page.append(item)
+            func position(of id: String) throws -> Int {
+                guard let index = all.firstIndex(where: { $0.id == id }) else { throw PubSubStoreError.itemNotFound }
+                return index
             }
-            return ItemPage(items: page.reversed(), total: all.count)
+            // Indices in the order the page is filled: away from its anchor.
+            let indices: [Int]
+            switch query.start {
+            case .newest: indices = Array(all.indices)
+            case .after(let id): indices = Array((try position(of: id) + 1)..<all.count)
+            case .index(let start): indices = start < all.count ? Array(start..<all.count) : []
+            case .before(let id): indices = Array((0..<(try position(of: id))).reversed())
+            case .oldest: indices = Array(all.indices.reversed())
+            }
+            var taken: [Int] = []
+            var bytes = 0
+            for index in indices {
+                if let limit = query.limit, taken.count >= limit { break }
+                bytes += all[index].payload?.utf8.count ?? 0
+                if bytes > query.byteBudget && !taken.isEmpty { break }
+                taken.append(index)
+            }
+            taken.sort()
+            let firstIndex: Int
+            switch query.start {
+            case .index(let start): firstIndex = taken.first ?? start
+            default: firstIndex = taken.first ?? 0
+            }
+            return ItemPage(items: taken.map { all[$0] }, total: all.count, firstIndex: firstIndex)
         }
     }
 

@@ -1,15 +1,15 @@
-/// A bounded slice of a node's newest items.
+/// A bounded slice of a node's items.
 package struct ItemPage: Sendable, Hashable {
-    /// Oldest first.
+    /// Newest first.
     package var items: [Item]
     /// How many items the node has in all.
     package var total: Int
+    /// The index of `items.first` among all items, newest first.
+    package var firstIndex: Int
 
-    package init(items: [Item], total: Int) {
+    package init(items: [Item], total: Int, firstIndex: Int) {
         self.items = items
         self.total = total
+        self.firstIndex = firstIndex
     }
-
-    /// True when older items were left out.
-    package var isTruncated: Bool { self.items.count < self.total }
 }

@@ -1,33 +1,55 @@
 package import XMPPCore
 
-/// Where nodes, items, subscriptions and affiliations live. Every method names its node, so an
-/// implementation can shard by node. Each mutating call is atomic and durable when it returns.
+/// Where nodes, items, subscriptions and affiliations live. Every method names its node or its JID,
+/// so an implementation can shard. Each mutating call is atomic and durable when it returns.
 package protocol PubSubStore: Sendable {
-    /// Creates the node with `owner` as its owner; throws `PubSubStoreError.nodeExists` if taken.
-    func createNode(_ node: Node, owner: JID) async throws
+    /// Creates the node with its creator as owner; throws `PubSubStoreError.nodeExists` if taken.
+    func createNode(_ node: Node) async throws
     func node(_ id: String) async throws -> Node?
     /// All nodes, ordered by NodeID.
     func nodes() async throws -> [Node]
+
     /// The affiliation of a bare JID; `.none` when it has none.
     func affiliation(node: String, jid: JID) async throws -> Affiliation
+    /// Every affiliated bare JID of a node.
+    func affiliations(node: String) async throws -> [JID: Affiliation]
+    /// The affiliations of a bare JID, by NodeID.
+    func affiliations(jid: JID) async throws -> [String: Affiliation]
+    /// Sets (or with `.none` removes) the affiliation of a bare JID.
+    func setAffiliation(node: String, jid: JID, affiliation: Affiliation) async throws
 
-    /// Adds the subscription, or returns the existing one of the same JID to the same node.
-    func subscribe(_ subscription: Subscription) async throws -> Subscription
-    /// Removes the subscriptions of `jid` to `node` (only `subscriptionID` if given); returns how many.
+    /// Adds `subscription`, unless its JID already has a subscription to the node that `reuse`
+    /// accepts: that one is returned instead. Throws `PubSubStoreError.tooManySubscriptions` when the
+    /// bare JID already holds `limit` subscriptions across the service. Race-free per JID.
+    func subscribe(_ subscription: Subscription, reuse: SubscriptionReuse, limit: Int) async throws -> Subscription
+    /// Replaces the state and options of the subscription with the same node and SubID; false if gone.
+    func updateSubscription(_ subscription: Subscription) async throws -> Bool
+    /// Removes the subscriptions of `jid` (exactly that JID) to `node`, only `subscriptionID` if given;
+    /// returns how many.
     func unsubscribe(node: String, jid: JID, subscriptionID: String?) async throws -> Int
     /// The subscriptions of a node, oldest first.
     func subscriptions(node: String) async throws -> [Subscription]
+    /// The subscriptions of every JID with this bare JID, ordered by NodeID, then oldest first.
+    func subscriptions(jid: JID) async throws -> [Subscription]
 
     /// Stores the item, replacing one with the same ID, then keeps only the node's newest `maxItems`;
     /// atomic with respect to concurrent publishes to the same node.
     func publish(_ item: Item, node: String) async throws
-    /// The newest items, at most `limit` (all if nil) and at most `byteBudget` bytes of payload
-    /// (but always the newest one), returned oldest first with the node's item count.
-    func items(node: String, limit: Int?, byteBudget: Int) async throws -> ItemPage
-    /// The items with these IDs that exist, oldest first.
+    /// A page of items, newest first (see `ItemQuery`); throws `PubSubStoreError.itemNotFound` when
+    /// the page is anchored at an item that does not exist.
+    func items(node: String, query: ItemQuery) async throws -> ItemPage
+    /// The items with these IDs that exist, newest first.
     func items(node: String, ids: [String]) async throws -> [Item]
     /// Deletes one item; false when the node has no item with that ID.
     func retract(node: String, itemID: String) async throws -> Bool
-    /// The IDs of the node's items, oldest first, without loading payloads.
+    /// The IDs of the node's items, newest first, without loading payloads.
     func itemIDs(node: String) async throws -> [String]
+}
+
+/// Which existing subscription a new subscribe request may stand for.
+package enum SubscriptionReuse: Sendable, Hashable {
+    /// Any subscription of the same JID: a plain re-subscribe returns the current one (§6.1.6).
+    case any
+    /// Only one of the same JID with identical options: different options make another subscription.
+    case sameOptions
 }

@@ -4,4 +4,8 @@ package enum PubSubStoreError: Error, Sendable, Hashable {
     case nodeExists
     /// The node vanished between the check and the write (deleted concurrently).
     case nodeNotFound
+    /// The bare JID already holds the most subscriptions allowed.
+    case tooManySubscriptions
+    /// A page was anchored at an ItemID the node does not have.
+    case itemNotFound
 }

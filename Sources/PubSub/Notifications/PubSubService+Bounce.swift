@@ -1,0 +1,43 @@
+import Logging
+import XMPPCore
+
+/// XEP-0060 §12.4: an error `<message/>` answering a notification. Permanent errors end the
+/// subscriptions it went to; transient ones are counted and end them at the policy's limit.
+extension PubSubService {
+    func bounce(_ stanza: XMLElement) async throws -> PubSubOutcome {
+        guard stanza[attribute: "type"] == "error", let id = stanza[attribute: "id"],
+            let from = stanza[attribute: "from"].flatMap({ try? JID($0) }),
+            let entry = self.notificationLog.take(id: id),
+            // Only the subscriber's own side may bounce its notifications.
+            entry.subscriber.bare == from.bare || entry.subscriber.domainpart == from.description
+        else { return .none }
+        let error = stanza.child("error", namespace: Namespace.component)
+        let type = error?[attribute: "type"] ?? "cancel"
+        let condition = error?.elements.first { $0.namespace == Namespace.stanzas }?.name ?? "undefined-condition"
+        let permanent = type == "cancel" || condition == "gone"
+        let metadata: Logger.Metadata = [
+            "pubsub.node": "\(entry.node)", "xmpp.jid": "\(entry.subscriber)", "xmpp.error": "\(condition)",
+        ]
+        let end: Bool
+        if permanent {
+            end = self.bouncePolicy.endOnPermanentError
+        } else {
+            let count = self.notificationLog.countBounce(entry)
+            end = self.bouncePolicy.transientLimit > 0 && count >= self.bouncePolicy.transientLimit
+        }
+        guard end else {
+            self.logger.info("notification bounced", metadata: metadata)
+            return .none
+        }
+        self.notificationLog.forgetBounces(entry)
+        for subscriptionID in entry.subscriptionIDs {
+            _ = try await self.store.unsubscribe(
+                node: entry.node,
+                jid: entry.subscriber,
+                subscriptionID: subscriptionID
+            )
+        }
+        self.logger.notice("subscription ended by bounces", metadata: metadata)
+        return .none
+    }
+}

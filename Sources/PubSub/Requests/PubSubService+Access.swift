@@ -1,0 +1,112 @@
+import XMPPCore
+
+/// The access-model rules of XEP-0060 §4.5 for subscribing (§6.1.3) and reading items (§6.5.2).
+extension PubSubService {
+    /// The state a new subscription gets, or the error that refuses it.
+    func subscriptionState(_ node: Node, affiliation: Affiliation) throws -> SubscriptionState {
+        switch affiliation {
+        case .outcast, .publishOnly: throw PubSubErrors.forbidden  // §6.1.3.8; §4.1 table 3
+        case .owner, .publisher, .member: return .subscribed
+        case .none: break
+        }
+        switch node.configuration.accessModel {
+        case .open: return .subscribed
+        case .whitelist: throw PubSubErrors.closedNode
+        case .authorize: return .pending
+        }
+    }
+
+    /// Throws unless the requester may read the node's items; `subscriptions` are the requester's own.
+    func checkRetrieveAccess(_ node: Node, affiliation: Affiliation, subscriptions: [Subscription]) throws {
+        switch affiliation {
+        case .outcast, .publishOnly: throw PubSubErrors.forbidden
+        case .owner, .publisher, .member: return
+        case .none: break
+        }
+        switch node.configuration.accessModel {
+        case .open: return
+        case .whitelist: throw PubSubErrors.closedNode
+        case .authorize:
+            guard subscriptions.contains(where: { $0.state == .subscribed }) else {
+                throw PubSubErrors.notSubscribedToRead
+            }
+        }
+    }
+
+    /// The one subscription a request means (§6.2.3.1, §6.2.3.5): the one named by `subid`, or the
+    /// only one when none is named.
+    static func selectSubscription(
+        _ subscriptions: [Subscription],
+        subid: String?,
+        notSubscribed: StanzaError
+    ) throws -> Subscription {
+        guard !subscriptions.isEmpty else { throw notSubscribed }
+        if let subid {
+            guard let subscription = subscriptions.first(where: { $0.id == subid }) else {
+                throw PubSubErrors.invalidSubID
+            }
+            return subscription
+        }
+        guard subscriptions.count == 1 else { throw PubSubErrors.subIDRequired }
+        return subscriptions[0]
+    }
+
+    /// The subscription an unsubscribe or options request names by node, jid and subid (§6.2, §6.3).
+    /// A missing node attribute is `nodeid-required`: there is no root collection to address.
+    func namedSubscription(
+        _ request: XMLElement,
+        requester: JID,
+        missingJID: StanzaError,
+        notSubscribed: StanzaError
+    ) async throws -> Subscription {
+        guard let nodeID = request[attribute: "node"] else { throw PubSubErrors.nodeIDRequired }
+        let jid = try Self.subscriberJID(
+            request,
+            requester: requester,
+            missing: missingJID,
+            mismatch: PubSubErrors.forbidden
+        )
+        _ = try await self.existingNode(nodeID)
+        return try Self.selectSubscription(
+            try await self.subscriptions(of: jid, node: nodeID),
+            subid: request[attribute: "subid"],
+            notSubscribed: notSubscribed
+        )
+    }
+
+    /// The `jid` attribute, which must name the requester (bare JIDs compared, §6.1.3.1).
+    static func subscriberJID(
+        _ element: XMLElement,
+        requester: JID,
+        missing: StanzaError,
+        mismatch: StanzaError
+    )
+        throws -> JID
+    {
+        guard let value = element[attribute: "jid"] else { throw missing }
+        guard let jid = try? JID(value) else { throw PubSubErrors.invalidJID }
+        guard jid.bare == requester.bare else { throw mismatch }
+        return jid
+    }
+
+    /// The current subscriptions of exactly `jid` to `node` (expired leases do not count).
+    func subscriptions(of jid: JID, node: String) async throws -> [Subscription] {
+        let now = self.now()
+        return try await self.store.subscriptions(jid: jid).filter {
+            $0.node == node && $0.jid == jid && $0.options.isCurrent(at: now)
+        }
+    }
+
+    /// The subscriptions through which a requester's session gets events: its full JID's and its bare JID's.
+    func requesterSubscriptions(_ requester: JID, node: String) async throws -> [Subscription] {
+        try await self.store.subscriptions(jid: requester).filter {
+            $0.node == node && ($0.jid == requester || $0.jid == requester.bare)
+        }
+    }
+
+    /// The node, or `item-not-found`.
+    func existingNode(_ id: String) async throws -> Node {
+        guard let node = try await self.store.node(id) else { throw PubSubErrors.nodeNotFound }
+        return node
+    }
+}
