@@ -404,7 +404,7 @@ prosodyctl_cfg() {
 }
 
 prosody_register_accounts() {
-    local accounts=(alice:alice-pass bob:bob-pass)
+    local accounts=(alice:alice-pass bob:bob-pass carol:carol-pass)
     [ "$PROFILE" = local ] && accounts+=(demo:demo-pass)
     for acct in "${accounts[@]}"; do
         local out
