@@ -46,79 +46,67 @@ extension PostgresPubSubStore {
     }
 
     package func items(node: String, query: ItemQuery) async throws -> ItemPage {
-        // Index 0 is the newest item. A page is a run of indices filled away from its anchor:
-        // towards older items from `low`, or towards newer ones from `high`.
-        let (low, high, olderFirst): (Int, Int, Bool)
+        // Index 0 is the newest item. A page is a run of indices filled away from its anchor: towards
+        // older items up from `low`, or towards newer ones down from `high`. An anchor ItemID moves
+        // one bound next to the anchor's index.
+        var (low, high, direction, anchor): (Int, Int, Int, String?) = (0, .max, 1, nil)
+        var (afterAnchor, beforeAnchor) = (false, false)
         switch query.start {
-        case .newest: (low, high, olderFirst) = (0, .max, true)
-        case .index(let index): (low, high, olderFirst) = (index, .max, true)
-        case .after(let id): (low, high, olderFirst) = (try await self.index(of: id, node: node) + 1, .max, true)
-        case .before(let id): (low, high, olderFirst) = (0, try await self.index(of: id, node: node) - 1, false)
-        case .oldest: (low, high, olderFirst) = (0, .max, false)
+        case .newest: break
+        case .index(let index): low = index
+        case .after(let id): (anchor, afterAnchor) = (id, true)
+        case .before(let id): (anchor, beforeAnchor, direction) = (id, true, -1)
+        case .oldest: direction = -1
         }
-        let direction = olderFirst ? 1 : -1
-        // A running total of payload bytes in filling order only grows, so the rows within the
-        // budget are contiguous from the anchor; the first one always qualifies.
+        // One statement, so the anchor, the page and the total come from one snapshot.
+        // - Rows are ranked and measured without their payloads (octet_length does not detoast); the
+        //   page is then joined back to items, so only its own payloads are read out.
+        // - A running total of bytes in filling order only grows, so the rows within the budget are
+        //   contiguous from the anchor; the first always qualifies.
+        // - The LEFT JOINs keep one row, with the total and the anchor's index, when the page is empty.
         let rows = try await self.client.query(
             """
-            SELECT item_id, payload, publisher, published_at, idx, total FROM (
-                SELECT *, row_number() OVER (ORDER BY idx * \(direction)) AS position,
-                       sum(coalesce(octet_length(payload), 0)) OVER (ORDER BY idx * \(direction)) AS running
-                FROM (
-                    SELECT item_id, payload, publisher, published_at, count(*) OVER () AS total,
-                           row_number() OVER (ORDER BY sequence DESC) - 1 AS idx
-                    FROM items WHERE node_id = \(node)
-                ) ranked
-                WHERE idx BETWEEN \(low) AND \(high)
-            ) paged
-            WHERE (position = 1 OR running <= \(query.byteBudget))
-              AND (\(query.limit)::bigint IS NULL OR position <= \(query.limit))
-            ORDER BY idx
+            WITH ranked AS (
+                SELECT item_id, coalesce(octet_length(payload), 0) AS size,
+                       row_number() OVER (ORDER BY sequence DESC) - 1 AS idx
+                FROM items WHERE node_id = \(node)
+            ), bounds AS (
+                SELECT (SELECT count(*) FROM ranked) AS total,
+                       (SELECT idx FROM ranked WHERE item_id = \(anchor)) AS anchor
+            ), page AS (
+                SELECT item_id, idx FROM (
+                    SELECT item_id, idx, row_number() OVER fill AS position, sum(size) OVER fill AS running
+                    FROM ranked, bounds
+                    WHERE idx >= (CASE WHEN \(afterAnchor) THEN anchor + 1 ELSE \(low) END)
+                      AND idx <= (CASE WHEN \(beforeAnchor) THEN anchor - 1 ELSE \(high) END)
+                    WINDOW fill AS (ORDER BY idx * \(direction))
+                ) filled
+                WHERE (position = 1 OR running <= \(query.byteBudget))
+                  AND (\(query.limit)::bigint IS NULL OR position <= \(query.limit))
+            )
+            SELECT bounds.total, bounds.anchor, page.idx, items.item_id, items.payload, items.publisher, items.published_at
+            FROM bounds
+            LEFT JOIN page ON true
+            LEFT JOIN items ON items.node_id = \(node) AND items.item_id = page.item_id
+            ORDER BY page.idx
             """,
             logger: self.logger
         )
         var items: [Item] = []
+        var total = 0
         var firstIndex: Int?
-        var total: Int?
-        for try await (id, payload, publisher, publishedAt, index, count) in rows.decode(
-            (String, String?, String, Date, Int, Int).self
+        for try await (count, anchorIndex, index, id, payload, publisher, publishedAt) in rows.decode(
+            (Int, Int?, Int?, String?, String?, String?, Date?).self
         ) {
+            if anchor != nil && anchorIndex == nil { throw PubSubStoreError.itemNotFound }
+            total = count
+            guard let index, let id, let publisher, let publishedAt else { continue }
             items.append(Item(id: id, payload: payload, publisher: try JID(publisher), publishedAt: publishedAt))
             firstIndex = firstIndex ?? index
-            total = count
-        }
-        if total == nil {
-            total = try await self.itemCount(node: node)
         }
         let emptyIndex: Int
         if case .index(let index) = query.start { emptyIndex = index } else { emptyIndex = 0 }
-        return ItemPage(items: items, total: total ?? 0, firstIndex: firstIndex ?? emptyIndex)
-    }
-
-    /// The index of an item, newest first; `PubSubStoreError.itemNotFound` if the node has no such item.
-    private func index(of itemID: String, node: String) async throws -> Int {
-        let rows = try await self.client.query(
-            """
-            SELECT (SELECT count(*) FROM items newer WHERE newer.node_id = \(node) AND newer.sequence > anchor.sequence)
-            FROM items anchor WHERE anchor.node_id = \(node) AND anchor.item_id = \(itemID)
-            """,
-            logger: self.logger
-        )
-        for try await index in rows.decode(Int.self) {
-            return index
-        }
-        throw PubSubStoreError.itemNotFound
-    }
-
-    private func itemCount(node: String) async throws -> Int {
-        let rows = try await self.client.query(
-            "SELECT count(*) FROM items WHERE node_id = \(node)",
-            logger: self.logger
-        )
-        for try await count in rows.decode(Int.self) {
-            return count
-        }
-        return 0
+        return ItemPage(items: items, total: total, firstIndex: firstIndex ?? emptyIndex)
     }
 
     package func items(node: String, ids: [String]) async throws -> [Item] {

@@ -21,24 +21,31 @@ extension PostgresPubSubStore {
                     "SELECT pg_advisory_xact_lock(hashtextextended('herald-subscribe:' || \(bare), 0))",
                     logger: self.logger
                 )
-                let existing = try await connection.query(
+                // One statement after the lock (so its snapshot follows it): whether the node exists,
+                // the subscription to reuse if any, and how many the bare JID holds. A missing node is
+                // reported before the limit, and a reused subscription is returned even at the limit.
+                let checked = try await connection.query(
                     """
-                    SELECT \(unescaped: Self.subscriptionColumns) FROM subscriptions
-                    WHERE node_id = \(subscription.node) AND jid = \(jid)
-                      AND (NOT \(sameOptionsOnly) OR options = \(options)::jsonb)
-                    ORDER BY created_at, subscription_id LIMIT 1
+                    SELECT EXISTS (SELECT 1 FROM nodes WHERE node_id = \(subscription.node)),
+                           (SELECT count(*) FROM subscriptions WHERE bare_jid = \(bare)),
+                           \(unescaped: Self.subscriptionColumns)
+                    FROM (SELECT) AS one LEFT JOIN LATERAL (
+                        SELECT * FROM subscriptions
+                        WHERE node_id = \(subscription.node) AND jid = \(jid)
+                          AND (NOT \(sameOptionsOnly) OR options = \(options)::jsonb)
+                        ORDER BY created_at, subscription_id LIMIT 1
+                    ) existing ON true
                     """,
                     logger: self.logger
                 )
-                for try await row in existing.decode(SubscriptionRow.self) {
-                    return try Self.subscription(row)
-                }
-                let counted = try await connection.query(
-                    "SELECT count(*) FROM subscriptions WHERE bare_jid = \(bare)",
-                    logger: self.logger
-                )
-                for try await held in counted.decode(Int.self) where held >= limit {
-                    throw PubSubStoreError.tooManySubscriptions
+                for try await (nodeExists, held, node, foundJID, id, state, foundOptions) in checked.decode(
+                    (Bool, Int, String?, String?, String?, String?, String?).self
+                ) {
+                    guard nodeExists else { throw PubSubStoreError.nodeNotFound }
+                    if let node, let foundJID, let id, let state, let foundOptions {
+                        return try Self.subscription((node, foundJID, id, state, foundOptions))
+                    }
+                    guard held < limit else { throw PubSubStoreError.tooManySubscriptions }
                 }
                 try await connection.query(
                     """

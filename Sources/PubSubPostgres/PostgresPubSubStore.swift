@@ -99,10 +99,15 @@ package struct PostgresPubSubStore: PubSubStore {
     package func setAffiliation(node: String, jid: JID, affiliation: Affiliation) async throws {
         let bare = jid.bare.description
         guard affiliation != .none else {
-            try await self.client.query(
-                "DELETE FROM affiliations WHERE node_id = \(node) AND jid = \(bare)",
+            // The DELETE runs whether or not its CTE is read; the SELECT tells a missing node.
+            let rows = try await self.client.query(
+                """
+                WITH removed AS (DELETE FROM affiliations WHERE node_id = \(node) AND jid = \(bare))
+                SELECT 1 FROM nodes WHERE node_id = \(node)
+                """,
                 logger: self.logger
             )
+            guard try await !rows.collect().isEmpty else { throw PubSubStoreError.nodeNotFound }
             return
         }
         do {

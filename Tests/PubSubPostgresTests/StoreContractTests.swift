@@ -136,34 +136,6 @@ import XMPPCore
     }
 }
 
-extension StoreContractTests {
-    @Test(arguments: Self.backends) func pagesStopAtTheByteBudgetButKeepTheNewest(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { store in
-            let id = Self.nodeID("budget")
-            try await store.createNode(Self.node(id))
-            for itemID in ["a", "b", "c", "d"] {
-                try await store.publish(try Self.item(itemID, itemID), node: id)
-            }
-            let size = try #require(try Self.item("a", "a").payload).utf8.count
-            let page = try await store.items(node: id, query: Self.all(budget: 2 * size + 1))
-            #expect(page.items.map(\.id) == ["d", "c"])
-            #expect(page.total == 4 && page.firstIndex == 0)
-            let tiny = try await store.items(node: id, query: Self.all(budget: 1))
-            #expect(tiny.items.map(\.id) == ["d"])
-            let limited = try await store.items(node: id, query: Self.all(3))
-            #expect(limited.items.map(\.id) == ["d", "c", "b"] && limited.total == 4)
-            // Towards newer items from an anchor, the budget keeps those next to the anchor.
-            let before = try await store.items(node: id, query: Self.all(budget: 2 * size + 1, from: .before("a")))
-            #expect(before.items.map(\.id) == ["c", "b"] && before.firstIndex == 1)
-            #expect(try await store.itemIDs(node: id) == ["d", "c", "b", "a"])
-            #expect(try await store.retract(node: id, itemID: "b"))
-            #expect(try await !store.retract(node: id, itemID: "b"))
-            #expect(try await !store.retract(node: Self.nodeID("missing"), itemID: "a"))
-            #expect(try await store.itemIDs(node: id) == ["d", "c", "a"])
-        }
-    }
-}
-
 @Suite(.enabled(if: TestDatabase.isConfigured, "needs HERALD_TEST_POSTGRES_URL"))
 struct PostgresConcurrencyTests {
     @Test func concurrentPublishesNeverExceedMaxItems() async throws {
