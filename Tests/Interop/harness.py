@@ -41,7 +41,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / ".data" / "test"
 STACK_SH = REPO_ROOT / "Deploy" / "local" / "stack.sh"
 
+NS_PUBSUB = "http://jabber.org/protocol/pubsub"
 NS_PUBSUB_EVENT = "http://jabber.org/protocol/pubsub#event"
+NS_DATA = "jabber:x:data"
+NS_RSM = "http://jabber.org/protocol/rsm"
+NS_DELAY = "urn:xmpp:delay"
+NS_SHIM = "http://jabber.org/protocol/shim"
+NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"
+NS_ROSTER = "jabber:iq:roster"
 NS_META = "urn:herald:interop:meta"  # a payload namespace used on attributes, see Client
 NS_PUBSUB_ERRORS = "http://jabber.org/protocol/pubsub#errors"
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -260,37 +267,106 @@ class Client(slixmpp.ClientXMPP):
     async def next_item_event(self, node: str, item_id: str, timeout: float = EVENT_TIMEOUT,
                               kind: str = "item") -> ET.Element:
         """Wait for a pubsub#event notification of `item_id` on `node`; returns the <item/> element
-        (or the <retract/> element with kind="retract").
+        (or the <retract/> element with kind="retract"). Other events are skipped."""
+        msg, _earlier = await self.event_until(node, item_id, timeout)
+        for items in msg.xml.iter(f"{{{NS_PUBSUB_EVENT}}}items"):
+            for child in items.findall(f"{{{NS_PUBSUB_EVENT}}}{kind}"):
+                if items.get("node") == node and child.get("id") == item_id:
+                    return child
+        raise AssertionError(f"the event for {item_id!r} on {node!r} carries no <{kind}/>: {msg}")
 
-        Other event messages (other nodes/items, subscription notices…) are skipped."""
+    async def event_until(self, node: str, item_id: Optional[str] = None,
+                          timeout: float = EVENT_TIMEOUT) -> tuple:
+        """Wait for the event message on `node` carrying item `item_id` (with item_id=None: an
+        `<items node=…/>` without any child). Returns (that message, the event messages received
+        before it), so a test can prove that some other event did *not* arrive first: Herald
+        handles stanzas one at a time and Prosody keeps their order to one session."""
         deadline = time.monotonic() + timeout
-        seen = []
+        earlier = []
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(
-                    f"{self.boundjid} got no event for item {item_id!r} on node {node!r} within {timeout}s; "
-                    f"other events seen: {seen or 'none'}")
+                    f"{self.boundjid} got no event for {item_id!r} on node {node!r} within {timeout}s; "
+                    f"events seen: {[event_items(m) for m in earlier] or 'none'}")
             try:
                 msg = await asyncio.wait_for(self.events.get(), remaining)
             except asyncio.TimeoutError:
                 continue
             for items in msg.xml.iter(f"{{{NS_PUBSUB_EVENT}}}items"):
-                for item in items.findall(f"{{{NS_PUBSUB_EVENT}}}{kind}"):
-                    if items.get("node") == node and item.get("id") == item_id:
-                        assert msg["from"].bare == self.service, f"event from {msg['from']}, not {self.service}"
-                        return item
-                    seen.append((items.get("node"), item.get("id")))
-            if not any(True for _ in msg.xml.iter(f"{{{NS_PUBSUB_EVENT}}}items")):
-                seen.append(ET.tostring(msg.xml, encoding="unicode")[:200])
+                if items.get("node") != node:
+                    continue
+                if item_id is None and len(items) == 0:
+                    return msg, earlier
+                if any(child.get("id") == item_id for child in items):
+                    assert msg["from"].bare == self.service, f"event from {msg['from']}, not {self.service}"
+                    return msg, earlier
+            earlier.append(msg)
+
+    # -- raw stanzas --
+
+    async def iq(self, itype: str, payload, to: Optional[str] = "service", timeout: float = IQ_TIMEOUT):
+        """Send an IQ get/set with `payload` (an ElementTree element or XML text) to the service
+        (to=None: to the account itself, i.e. no 'to')."""
+        if isinstance(payload, str):
+            payload = ET.fromstring(payload)
+        iq = self.Iq(stype=itype)
+        if to is not None:
+            iq["to"] = self.service if to == "service" else to
+        iq.append(payload)
+        return await iq.send(timeout=timeout)
+
+    async def pubsub(self, itype: str, inner: str, timeout: float = IQ_TIMEOUT):
+        """`<iq type=itype><pubsub xmlns='http://jabber.org/protocol/pubsub'>inner</pubsub></iq>` to
+        the service; `inner` is XML text in the pubsub namespace (forms: see data_form)."""
+        return await self.iq(itype, f"<pubsub xmlns='{NS_PUBSUB}'>{inner}</pubsub>", timeout=timeout)
+
+    async def create_node(self, node: str, config: Optional[dict] = None):
+        """§8.1.3 create-and-configure (a plain create with config=None)."""
+        inner = f"<create node='{node}'/>"
+        if config is not None:
+            inner += f"<configure>{data_form(NS_PUBSUB + '#node_config', config)}</configure>"
+        return await self.pubsub("set", inner)
+
+    async def publish_xml(self, node: str, item: str = "", options: Optional[dict] = None):
+        """§7.1 publish of `item` (XML text of an <item/>, or empty), with §7.1.5 publish-options."""
+        inner = f"<publish node='{node}'>{item}</publish>"
+        if options is not None:
+            inner += f"<publish-options>{data_form(NS_PUBSUB + '#publish-options', options)}</publish-options>"
+        return await self.pubsub("set", inner)
+
+    async def subscribe_xml(self, node: str, jid: Optional[str] = None, options: Optional[dict] = None):
+        """§6.1 subscribe (jid defaults to the bare JID), §6.3.7 with an options form. Returns the
+        result IQ."""
+        jid = jid or self.boundjid.bare
+        inner = f"<subscribe node='{node}' jid='{jid}'/>"
+        if options is not None:
+            inner += f"<options>{data_form(NS_PUBSUB + '#subscribe_options', options)}</options>"
+        return await self.pubsub("set", inner)
+
+    def directed_presence(self, show: Optional[str] = None, ptype: Optional[str] = None) -> None:
+        """`<presence to='service'/>` (optionally with <show/> or a type)."""
+        self.send_presence(pto=self.service, pshow=show, ptype=ptype)
+
+    async def forget_service_in_roster(self) -> None:
+        """Remove the service from the account's roster (left by a roster-subscription test), so that
+        Prosody sends it no presence unless a test says so."""
+        query = ET.fromstring(
+            f"<query xmlns='{NS_ROSTER}'><item jid='{self.service}' subscription='remove'/></query>")
+        try:
+            await self.iq("set", query, to=None)
+        except IqError as e:
+            if stanza_error(e).condition != "item-not-found":
+                raise
 
 
 @contextlib.asynccontextmanager
-async def connected(stack: StackConfig, *users: str) -> AsyncIterator[tuple]:
-    """Connect the named test accounts (password = '<user>-pass'); disconnect on exit."""
+async def connected(stack: StackConfig, *users: str, send_presence: bool = True) -> AsyncIterator[tuple]:
+    """Connect the named test accounts (password = '<user>-pass'); disconnect on exit. A name may
+    repeat: each is another resource of that account."""
     clients = [Client(stack, user, f"{user}-pass") for user in users]
     try:
-        await asyncio.gather(*(c.start() for c in clients))
+        await asyncio.gather(*(c.start(send_presence=send_presence) for c in clients))
         yield tuple(clients)
     finally:
         await asyncio.gather(*(c.stop() for c in clients), return_exceptions=True)
@@ -357,6 +433,97 @@ def stanza_error(exc: IqError) -> StanzaError:
 
 def unique_node(label: str) -> str:
     return f"interop-{label}-{uuid.uuid4().hex[:10]}"
+
+
+async def expect_error(awaitable, etype: str, condition: str, pubsub_condition: Optional[str] = None,
+                       feature: Optional[str] = None) -> StanzaError:
+    """Await an IQ that must fail with exactly this error type, defined condition and (or no)
+    pubsub#errors condition (with its `feature` attribute for <unsupported/>)."""
+    try:
+        result = await awaitable
+    except IqError as e:
+        err = stanza_error(e)
+    else:
+        raise AssertionError(f"expected error {etype}/{condition}/{pubsub_condition}, got result: {result}")
+    assert (err.type, err.condition) == (etype, condition), f"expected {etype}/{condition}; got {err.raw}"
+    expected_apps = [(NS_PUBSUB_ERRORS, pubsub_condition)] if pubsub_condition else []
+    assert err.app_conditions == expected_apps, f"expected app condition {expected_apps}; got {err.raw}"
+    if feature is not None:
+        app = ET.fromstring(err.raw).find(f".//{{{NS_PUBSUB_ERRORS}}}{pubsub_condition}")
+        assert app is not None and app.get("feature") == feature, f"expected feature={feature!r}; got {err.raw}"
+    return err
+
+
+async def eventually(check, what: str, timeout: float = EVENT_TIMEOUT, interval: float = 0.1):
+    """Poll the async `check()` until it returns a truthy value (returned), bounded by `timeout`.
+    For state that changes because of a stanza another session caused (a disconnect, a bounce),
+    whose arrival at herald nothing in the test can order against."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        last = await check()
+        if last:
+            return last
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"not within {timeout}s: {what} (last check: {last!r})")
+        await asyncio.sleep(interval)
+
+
+# --------------------------------------------------------------------------- forms and events
+
+
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
+
+
+def data_form(form_type: Optional[str], fields: dict, ftype: str = "submit") -> str:
+    """An XEP-0004 form as XML text: `fields` maps var -> value or list of values."""
+    parts = [f"<x xmlns='{NS_DATA}' type='{ftype}'>"]
+    if form_type is not None:
+        parts.append(f"<field var='FORM_TYPE' type='hidden'><value>{_xml_text(form_type)}</value></field>")
+    for var, value in fields.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        parts.append(f"<field var='{_xml_text(var)}'>"
+                     + "".join(f"<value>{_xml_text(str(v))}</value>" for v in values) + "</field>")
+    parts.append("</x>")
+    return "".join(parts)
+
+
+def form_of(element: ET.Element) -> ET.Element:
+    """The one jabber:x:data form somewhere below `element` (an element or a slixmpp stanza)."""
+    element = getattr(element, "xml", element)
+    forms = list(element.iter(f"{{{NS_DATA}}}x"))
+    assert len(forms) == 1, f"expected one data form in {ET.tostring(element, encoding='unicode')}"
+    return forms[0]
+
+
+def form_values(form: ET.Element) -> dict:
+    """var -> list of values."""
+    return {f.get("var"): [v.text or "" for v in f.findall(f"{{{NS_DATA}}}value")]
+            for f in form.findall(f"{{{NS_DATA}}}field")}
+
+
+def form_types(form: ET.Element) -> dict:
+    """var -> field type."""
+    return {f.get("var"): f.get("type") for f in form.findall(f"{{{NS_DATA}}}field")}
+
+
+def event_items(msg) -> list:
+    """[(node, kind, item id)] of an event message; kind is item/retract, or ('node', 'empty', None)
+    for an <items/> without children."""
+    xml = msg.xml if hasattr(msg, "xml") else msg
+    found = []
+    for items in xml.iter(f"{{{NS_PUBSUB_EVENT}}}items"):
+        if len(items) == 0:
+            found.append((items.get("node"), "empty", None))
+        for child in items:
+            found.append((items.get("node"), child.tag.rsplit("}", 1)[-1], child.get("id")))
+    return found
+
+
+def shim_subids(msg) -> list:
+    """The SubID SHIM headers of a notification, in order."""
+    return [h.text for h in msg.xml.iter(f"{{{NS_SHIM}}}header") if h.get("name") == "SubID"]
 
 
 # --------------------------------------------------------------------------- herald process

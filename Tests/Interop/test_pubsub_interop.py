@@ -197,6 +197,16 @@ def test_unknown_node_and_conflict_errors(herald: Herald, stack: StackConfig):
                 await alice.items(missing)
             err = stanza_error(info.value)
             assert (err.type, err.condition) == ("cancel", "item-not-found"), err.raw
+            with pytest.raises(IqError) as info:
+                await alice.subscribe(missing)
+            err = stanza_error(info.value)
+            assert (err.type, err.condition) == ("cancel", "item-not-found"), err.raw
+
+            # XEP-0060 §7.1.4 (auto-create): a publish to a missing node creates it instead of failing.
+            created = unique_node("auto-created")
+            await alice.publish(created, make_payload(), item_id="a")
+            got = await alice.items(created)
+            assert [i.get("id") for i in got.xml.iter(f"{{{NS_PUBSUB}}}item")] == ["a"], got
 
             node = unique_node("conflict")
             await alice.create(node)

@@ -141,4 +141,31 @@ import XMPPCore
                 .child("subscriptions", namespace: Namespace.pubsub)?.elements.isEmpty == true
         )
     }
+
+    @Test func aLapsedLeaseIsGoneForEveryPurpose() async throws {
+        let harness = try H(limits: PubSubLimits(maxSubscriptionsPerJID: 2))
+        try await harness.create("n")
+        try await harness.subscribe("n", jid: "bob@localhost")
+        let lease = "<options>" + H.form(H.subscribeOptions, ["pubsub#expire": ["2027-01-15T09:00:00Z"]]) + "</options>"
+        let leased = try await harness.iq(
+            H.pubsubXML("set", from: "bob@localhost/r", "<subscribe node='n' jid='bob@localhost'/>\(lease)")
+        )
+        #expect(leased[attribute: "type"] == "result")
+        harness.clock.advance(by: 3601)
+        // One live subscription is left: reading needs no SubID, and the limit has room again.
+        let items = try await harness.iq(H.pubsubXML("get", from: "bob@localhost/r", "<items node='n'/>"))
+        #expect(items[attribute: "type"] == "result")
+        #expect(try await harness.store.subscriptions(node: "n").count == 1)
+        try await harness.create("m")
+        try await harness.subscribe("m", jid: "bob@localhost")
+        // A lease that has already ended is refused outright.
+        expectError(
+            try await harness.iq(
+                H.pubsubXML("set", from: "bob@localhost/r", "<subscribe node='m' jid='bob@localhost'/>\(lease)")
+            ),
+            "modify",
+            "bad-request",
+            pubsub: "invalid-options"
+        )
+    }
 }

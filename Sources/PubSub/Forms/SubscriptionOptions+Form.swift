@@ -15,8 +15,9 @@ extension SubscriptionOptions {
         )
     }
 
-    /// Reads a submitted form over these options; unknown fields and unsupported values are refused.
-    mutating func apply(_ form: DataForm) throws {
+    /// Reads a submitted form over these options; unknown fields, unsupported values and a lease
+    /// that has already ended (at `now`) are refused.
+    mutating func apply(_ form: DataForm, now: Date) throws {
         guard form.formType == nil || form.formType == Self.formType else {
             throw Self.invalidOptions("the options form must have FORM_TYPE \(Self.formType)")
         }
@@ -37,6 +38,7 @@ extension SubscriptionOptions {
                 self.showValues = Set(shows.compactMap { $0 })
             case "pubsub#expire":
                 self.expire = try Self.expiry(FormValue.single(field), invalid: invalid)
+                guard self.isCurrent(at: now) else { throw Self.invalidOptions("pubsub#expire is in the past") }
             case "pubsub#subscription_type", "pubsub#subscription_depth":
                 throw PubSubErrors.unsupported("collections")
             default:

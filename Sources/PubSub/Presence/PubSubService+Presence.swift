@@ -48,7 +48,7 @@ extension PubSubService {
     /// §6.1.7 `on_sub_and_presence`: a session that becomes available gets the newest item of each
     /// such node it subscribes to, through the subscriptions that reach this session.
     private func lastItemsOnPresence(_ session: JID) async throws -> [XMLElement] {
-        let subscriptions = try await self.store.subscriptions(jid: session).filter {
+        let subscriptions = try await self.liveSubscriptions(of: session).filter {
             $0.state == .subscribed && ($0.jid == session || $0.jid == session.bare)
         }
         var messages: [XMLElement] = []
@@ -69,7 +69,7 @@ extension PubSubService {
 
     /// §12.5: `pubsub#expire = presence` subscriptions end with the session (a bare-JID one with the last).
     private func endTemporarySubscriptions(of session: JID, bareOffline: Bool) async throws {
-        let temporary = try await self.store.subscriptions(jid: session).filter {
+        let temporary = try await self.liveSubscriptions(of: session).filter {
             $0.options.expire == .presence && ($0.jid == session || (bareOffline && $0.jid == session.bare))
         }
         for subscription in temporary {

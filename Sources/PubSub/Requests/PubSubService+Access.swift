@@ -1,3 +1,4 @@
+import Logging
 import XMPPCore
 
 /// The access-model rules of XEP-0060 §4.5 for subscribing (§6.1.3) and reading items (§6.5.2).
@@ -89,17 +90,38 @@ extension PubSubService {
         return jid
     }
 
-    /// The current subscriptions of exactly `jid` to `node` (expired leases do not count).
-    func subscriptions(of jid: JID, node: String) async throws -> [Subscription] {
+    /// The subscriptions of every JID with this bare JID, without lapsed leases (§12.19): those are
+    /// deleted here, so that no count, SubID choice or listing ever sees them. Every per-JID read
+    /// goes through this one place.
+    func liveSubscriptions(of jid: JID) async throws -> [Subscription] {
         let now = self.now()
-        return try await self.store.subscriptions(jid: jid).filter {
-            $0.node == node && $0.jid == jid && $0.options.isCurrent(at: now)
+        var live: [Subscription] = []
+        for subscription in try await self.store.subscriptions(jid: jid) {
+            guard subscription.options.isCurrent(at: now) else {
+                _ = try await self.store.unsubscribe(
+                    node: subscription.node,
+                    jid: subscription.jid,
+                    subscriptionID: subscription.id
+                )
+                self.logger.debug(
+                    "lease ended",
+                    metadata: ["pubsub.node": "\(subscription.node)", "xmpp.jid": "\(subscription.jid)"]
+                )
+                continue
+            }
+            live.append(subscription)
         }
+        return live
+    }
+
+    /// The live subscriptions of exactly `jid` to `node`.
+    func subscriptions(of jid: JID, node: String) async throws -> [Subscription] {
+        try await self.liveSubscriptions(of: jid).filter { $0.node == node && $0.jid == jid }
     }
 
     /// The subscriptions through which a requester's session gets events: its full JID's and its bare JID's.
     func requesterSubscriptions(_ requester: JID, node: String) async throws -> [Subscription] {
-        try await self.store.subscriptions(jid: requester).filter {
+        try await self.liveSubscriptions(of: requester).filter {
             $0.node == node && ($0.jid == requester || $0.jid == requester.bare)
         }
     }

@@ -4,9 +4,8 @@ import XMPPCore
 extension PubSubService {
     func retrieveSubscriptions(_ iq: IQ, request: XMLElement) async throws -> XMLElement {
         let nodeID = request[attribute: "node"]
-        let now = self.now()
-        let subscriptions = try await self.store.subscriptions(jid: iq.from.bare).filter {
-            (nodeID == nil || $0.node == nodeID) && $0.options.isCurrent(at: now)
+        let subscriptions = try await self.liveSubscriptions(of: iq.from).filter {
+            nodeID == nil || $0.node == nodeID
         }
         let list = XMLElement(
             "subscriptions",

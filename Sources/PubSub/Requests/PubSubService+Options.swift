@@ -34,7 +34,7 @@ extension PubSubService {
             }
             // XEP-0004 §3.1: a cancelled form changes nothing.
             guard form.type != "cancel" else { return iq.result() }
-            try subscription.options.apply(form)
+            try subscription.options.apply(form, now: self.now())
             guard try await self.store.updateSubscription(subscription) else {
                 throw PubSubErrors.notSubscribed  // removed concurrently
             }

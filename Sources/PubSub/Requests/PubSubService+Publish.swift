@@ -97,9 +97,8 @@ extension PubSubService {
         case (.outcast, _), (_, .publishers): allowed = false
         case (_, .open): allowed = true
         case (_, .subscribers):
-            let now = self.now()
-            allowed = try await self.store.subscriptions(jid: requester).contains {
-                $0.node == node.id && $0.state == .subscribed && $0.options.isCurrent(at: now)
+            allowed = try await self.liveSubscriptions(of: requester).contains {
+                $0.node == node.id && $0.state == .subscribed
             }
         }
         guard allowed else { throw PubSubErrors.forbidden }

@@ -11,7 +11,7 @@ extension PubSubService {
             missing: PubSubErrors.invalidJID,
             mismatch: PubSubErrors.invalidJID
         )
-        let requestedOptions = try Self.subscribeOptions(pubsub, subscribe: subscribe)
+        let requestedOptions = try self.subscribeOptions(pubsub, subscribe: subscribe)
         let node = try await self.existingNode(nodeID)
         let affiliation = try await self.store.affiliation(node: nodeID, jid: jid)
         let state = try self.subscriptionState(node, affiliation: affiliation)
@@ -63,7 +63,7 @@ extension PubSubService {
     }
 
     /// The options of a subscribe-and-configure request (§6.3.7), nil for a plain subscribe.
-    private static func subscribeOptions(_ pubsub: XMLElement, subscribe: XMLElement) throws -> SubscriptionOptions? {
+    private func subscribeOptions(_ pubsub: XMLElement, subscribe: XMLElement) throws -> SubscriptionOptions? {
         let children = pubsub.elements
         guard
             let optionsIndex = children.firstIndex(where: { $0.name == "options" && $0.namespace == Namespace.pubsub })
@@ -77,7 +77,7 @@ extension PubSubService {
         }
         guard let form = options.elements.lazy.compactMap(DataForm.init).first else { return nil }
         var result = SubscriptionOptions()
-        try result.apply(form)
+        try result.apply(form, now: self.now())
         return result
     }
 
