@@ -9,16 +9,20 @@ package struct PubSubLimits: Sendable, Hashable {
     package var maxReplyBytes: Int
     /// Subscriptions one bare JID may hold across the service (XEP-0060 §6.1.3.9).
     package var maxSubscriptionsPerJID: Int
+    /// Nodes one bare JID may own (XEP-0060 §8.1.1 `resource-constraint`); administrators are exempt.
+    package var maxNodesPerOwner: Int
 
     package init(
         maxPayloadBytes: Int = 256 * 1024,
         maxIDLength: Int = 1024,
         maxReplyBytes: Int = 1 << 20,
-        maxSubscriptionsPerJID: Int = 1000
+        maxSubscriptionsPerJID: Int = 1000,
+        maxNodesPerOwner: Int = 1000
     ) {
         self.maxPayloadBytes = maxPayloadBytes
         self.maxIDLength = maxIDLength
         self.maxReplyBytes = maxReplyBytes
         self.maxSubscriptionsPerJID = maxSubscriptionsPerJID
+        self.maxNodesPerOwner = maxNodesPerOwner
     }
 }

@@ -10,6 +10,7 @@ package struct PubSubService: Sendable {
     package let domain: JID
     package let store: any PubSubStore
     package let limits: PubSubLimits
+    package let policy: ServicePolicy
     package let bouncePolicy: BouncePolicy
     package let availability: Availability
     let notificationLog: NotificationLog
@@ -21,6 +22,7 @@ package struct PubSubService: Sendable {
         domain: JID,
         store: any PubSubStore,
         limits: PubSubLimits = PubSubLimits(),
+        policy: ServicePolicy = ServicePolicy(),
         bouncePolicy: BouncePolicy = BouncePolicy(),
         availability: Availability = Availability(),
         notificationLog: NotificationLog = NotificationLog(),
@@ -31,6 +33,7 @@ package struct PubSubService: Sendable {
         self.domain = domain
         self.store = store
         self.limits = limits
+        self.policy = policy
         self.bouncePolicy = bouncePolicy
         self.availability = availability
         self.notificationLog = notificationLog
@@ -68,6 +71,15 @@ package struct PubSubService: Sendable {
                 // The node vanished between the check and the write: to the requester it does not exist.
                 throw PubSubErrors.nodeNotFound
             }
+        } catch let rejected as EntriesRejected {
+            self.logger.debug(
+                "request partly refused",
+                metadata: ["xmpp.iq.id": "\(iq.id)", "xmpp.error": "\(rejected.error.condition.rawValue)"]
+            )
+            return PubSubOutcome(
+                reply: iq.error(rejected.error, detail: rejected.detail),
+                notifications: rejected.notifications
+            )
         } catch let error as StanzaError {
             self.logger.debug(
                 "request refused",
@@ -115,7 +127,7 @@ package struct PubSubService: Sendable {
         case (Namespace.pubsub, "pubsub", _):
             return try await self.pubsub(iq, payload)
         case (Namespace.pubsubOwner, "pubsub", _):
-            throw Self.unsupportedOwnerRequest(payload)
+            return try await self.owner(iq, payload)
         default:
             // RFC 6120 §8.4: an unknown payload namespace is service-unavailable.
             throw StanzaError(.cancel, .serviceUnavailable)
@@ -157,21 +169,6 @@ package struct PubSubService: Sendable {
         default:
             throw PubSubErrors.unsupported(action.name)
         }
-    }
-
-    private static func unsupportedOwnerRequest(_ pubsub: XMLElement) -> StanzaError {
-        let feature =
-            switch pubsub.elements.first?.name {
-            case "configure": "config-node"
-            case "default": "retrieve-default"
-            case "delete": "delete-nodes"
-            case "purge": "purge-nodes"
-            case "subscriptions": "manage-subscriptions"
-            case "affiliations": "modify-affiliations"
-            case let other?: other
-            case nil: "config-node"
-            }
-        return PubSubErrors.unsupported(feature)
     }
 
     /// An IQ whose type, id or addresses cannot be read: answer if at all possible (RFC 6120 §8.2.3).

@@ -32,16 +32,7 @@ extension PostgresPubSubStore {
                 """,
                 logger: self.logger
             )
-            try await connection.query(
-                """
-                DELETE FROM items
-                WHERE node_id = \(node) AND sequence <= (
-                    SELECT sequence FROM items WHERE node_id = \(node)
-                    ORDER BY sequence DESC OFFSET \(locked.maxItems) LIMIT 1
-                )
-                """,
-                logger: self.logger
-            )
+            try await self.trim(node: node, keeping: locked.maxItems, on: connection)
         }
     }
 

@@ -111,9 +111,9 @@ extension PostgresPubSubStore {
 
     private typealias SubscriptionRow = (String, String, String, String, String)
 
-    private static let subscriptionColumns = "node_id, jid, subscription_id, state, options::text"
+    static let subscriptionColumns = "node_id, jid, subscription_id, state, options::text"
 
-    private static func subscriptions(_ rows: PostgresRowSequence) async throws -> [Subscription] {
+    static func subscriptions(_ rows: PostgresRowSequence) async throws -> [Subscription] {
         var subscriptions: [Subscription] = []
         for try await row in rows.decode(SubscriptionRow.self) {
             subscriptions.append(try Self.subscription(row))

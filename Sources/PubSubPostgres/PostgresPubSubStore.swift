@@ -96,33 +96,6 @@ package struct PostgresPubSubStore: PubSubStore {
         return affiliations
     }
 
-    package func setAffiliation(node: String, jid: JID, affiliation: Affiliation) async throws {
-        let bare = jid.bare.description
-        guard affiliation != .none else {
-            // The DELETE runs whether or not its CTE is read; the SELECT tells a missing node.
-            let rows = try await self.client.query(
-                """
-                WITH removed AS (DELETE FROM affiliations WHERE node_id = \(node) AND jid = \(bare))
-                SELECT 1 FROM nodes WHERE node_id = \(node)
-                """,
-                logger: self.logger
-            )
-            guard try await !rows.collect().isEmpty else { throw PubSubStoreError.nodeNotFound }
-            return
-        }
-        do {
-            try await self.client.query(
-                """
-                INSERT INTO affiliations (node_id, jid, affiliation) VALUES (\(node), \(bare), \(affiliation.rawValue))
-                ON CONFLICT (node_id, jid) DO UPDATE SET affiliation = EXCLUDED.affiliation
-                """,
-                logger: self.logger
-            )
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.foreignKeyViolation {
-            throw PubSubStoreError.nodeNotFound
-        }
-    }
-
     /// SQLSTATE of a foreign key violation: the node a row refers to does not exist.
     static let foreignKeyViolation = "23503"
 

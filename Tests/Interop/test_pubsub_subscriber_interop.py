@@ -44,10 +44,12 @@ SERVICE_FEATURES = {
     "urn:xmpp:ping",
     NS_PUBSUB,
     *(NS_PUBSUB + "#" + f for f in (
-        "access-authorize", "access-open", "access-whitelist", "auto-create", "create-and-configure",
-        "create-nodes", "delete-items", "instant-nodes", "item-ids", "last-published", "leased-subscription",
-        "meta-data", "multi-items", "multi-subscribe", "persistent-items", "presence-notifications", "publish",
-        "publish-options", "retract-items", "retrieve-affiliations", "retrieve-default-sub", "retrieve-items",
+        "access-authorize", "access-open", "access-whitelist", "auto-create", "config-node", "create-and-configure",
+        "create-nodes", "delete-items", "delete-nodes", "instant-nodes", "item-ids", "last-published",
+        "leased-subscription", "manage-subscriptions", "member-affiliation", "meta-data", "modify-affiliations",
+        "multi-items", "multi-subscribe", "outcast-affiliation", "persistent-items", "presence-notifications",
+        "publish", "publish-only-affiliation", "publish-options", "publisher-affiliation", "purge-nodes",
+        "retract-items", "retrieve-affiliations", "retrieve-default", "retrieve-default-sub", "retrieve-items",
         "retrieve-subscriptions", "rsm", "subscribe", "subscription-options",
     )),
 }

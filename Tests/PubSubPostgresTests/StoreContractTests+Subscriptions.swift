@@ -9,23 +9,23 @@ extension StoreContractTests {
             let (one, two) = (Self.nodeID("aff1"), Self.nodeID("aff2"))
             try await store.createNode(Self.node(one))
             try await store.createNode(Self.node(two))
-            try await store.setAffiliation(node: one, jid: JID("bob@localhost/r"), affiliation: .publisher)
-            try await store.setAffiliation(node: two, jid: Self.bob, affiliation: .outcast)
+            try await store.setAffiliations(node: one, [JID("bob@localhost/r"): .publisher])
+            try await store.setAffiliations(node: two, [Self.bob: .outcast])
             #expect(try await store.affiliations(node: one) == [Self.alice: .owner, Self.bob: .publisher])
             let bobs = try await store.affiliations(jid: JID("bob@localhost/x")).filter {
                 $0.key == one || $0.key == two
             }
             #expect(bobs == [one: .publisher, two: .outcast])
-            try await store.setAffiliation(node: one, jid: Self.bob, affiliation: .member)
-            try await store.setAffiliation(node: two, jid: Self.bob, affiliation: .none)
+            try await store.setAffiliations(node: one, [Self.bob: .member])
+            try await store.setAffiliations(node: two, [Self.bob: .none])
             #expect(try await store.affiliation(node: two, jid: Self.bob) == .none)
             #expect(try await store.affiliations(node: one) == [Self.alice: .owner, Self.bob: .member])
             #expect(try await store.affiliations(node: two) == [Self.alice: .owner])
             await #expect(throws: PubSubStoreError.nodeNotFound) {
-                try await store.setAffiliation(node: Self.nodeID("missing"), jid: Self.bob, affiliation: .member)
+                try await store.setAffiliations(node: Self.nodeID("missing"), [Self.bob: .member])
             }
             await #expect(throws: PubSubStoreError.nodeNotFound) {
-                try await store.setAffiliation(node: Self.nodeID("missing"), jid: Self.bob, affiliation: .none)
+                try await store.setAffiliations(node: Self.nodeID("missing"), [Self.bob: .none])
             }
         }
     }

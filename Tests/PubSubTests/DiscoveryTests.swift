@@ -15,12 +15,12 @@ import XMPPCore
         let identity = try #require(query.child("identity", namespace: Namespace.discoInfo))
         #expect(identity[attribute: "category"] == "pubsub" && identity[attribute: "type"] == "service")
         let features = query.elements.filter { $0.name == "feature" }.compactMap { $0[attribute: "var"] }
-        #expect(Set(features) == Set(PubSubService.features))
+        #expect(Set(features) == Set(harness.service.features))
         #expect(features.contains("http://jabber.org/protocol/pubsub#publish"))
         #expect(features.contains("http://jabber.org/protocol/pubsub#multi-subscribe"))
-        // Owner use cases arrive with their own issue; until then they are not advertised.
-        #expect(!features.contains("http://jabber.org/protocol/pubsub#config-node"))
-        #expect(!features.contains("http://jabber.org/protocol/pubsub#modify-affiliations"))
+        #expect(features.contains("http://jabber.org/protocol/pubsub#config-node"))
+        #expect(features.contains("http://jabber.org/protocol/pubsub#instant-nodes"))
+        #expect(!features.contains("http://jabber.org/protocol/pubsub#collections"))
     }
 
     @Test func itemsListsNodesAndNodeItems() async throws {

@@ -35,7 +35,7 @@ import XMPPCore
         let harness = try H()
         try await harness.create("mine", by: "bob@localhost/r")
         try await harness.create("theirs")
-        try await harness.store.setAffiliation(node: "theirs", jid: JID("bob@localhost"), affiliation: .publisher)
+        try await harness.store.setAffiliations(node: "theirs", [JID("bob@localhost"): .publisher])
         func list(_ inner: String) async throws -> [[String?]] {
             let reply = try await harness.iq(H.pubsubXML("get", from: "bob@localhost/r", inner))
             let affiliations = reply.child("pubsub", namespace: Namespace.pubsub)?

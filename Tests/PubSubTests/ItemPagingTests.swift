@@ -69,9 +69,9 @@ import XMPPCore
         expectError(try await read("w", "bob@localhost/r"), "cancel", "not-allowed", pubsub: "closed-node")
         expectError(try await read("a", "bob@localhost/r"), "auth", "not-authorized", pubsub: "not-subscribed")
         #expect(try await read("w", "alice@localhost/a")[attribute: "type"] == "result")
-        try await harness.store.setAffiliation(node: "w", jid: JID("bob@localhost"), affiliation: .member)
+        try await harness.store.setAffiliations(node: "w", [JID("bob@localhost"): .member])
         #expect(try await read("w", "bob@localhost/r")[attribute: "type"] == "result")
-        try await harness.store.setAffiliation(node: "w", jid: JID("bob@localhost"), affiliation: .outcast)
+        try await harness.store.setAffiliations(node: "w", [JID("bob@localhost"): .outcast])
         expectError(try await read("w", "bob@localhost/r"), "auth", "forbidden")
     }
 

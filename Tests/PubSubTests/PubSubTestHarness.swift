@@ -13,13 +13,18 @@ struct PubSubTestHarness {
     /// The service's clock, which tests move.
     let clock = TestClock()
 
-    init(limits: PubSubLimits = PubSubLimits(), bouncePolicy: BouncePolicy = BouncePolicy()) throws {
+    init(
+        limits: PubSubLimits = PubSubLimits(),
+        policy: ServicePolicy = ServicePolicy(),
+        bouncePolicy: BouncePolicy = BouncePolicy()
+    ) throws {
         let counter = IDCounter()
         let clock = self.clock
         self.service = PubSubService(
             domain: try JID("pubsub.localhost"),
             store: self.store,
             limits: limits,
+            policy: policy,
             bouncePolicy: bouncePolicy,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             now: { clock.now },

@@ -77,7 +77,7 @@ import XMPPCore
         expectError(try await harness.iq(H.publishXML("subs", item: Self.item, from: bob)), "auth", "forbidden")
         try await harness.subscribe("subs", jid: "bob@localhost")
         #expect(try await harness.iq(H.publishXML("subs", item: Self.item, from: bob))[attribute: "type"] == "result")
-        try await harness.store.setAffiliation(node: "open", jid: JID("eve@localhost"), affiliation: .outcast)
+        try await harness.store.setAffiliations(node: "open", [JID("eve@localhost"): .outcast])
         expectError(
             try await harness.iq(H.publishXML("open", item: Self.item, from: "eve@localhost/e")),
             "auth",

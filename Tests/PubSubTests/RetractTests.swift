@@ -45,12 +45,28 @@ import XMPPCore
         #expect(try await harness.service.store.itemIDs(node: "news").isEmpty)
     }
 
-    @Test(arguments: [nil, "false", "0"]) func retractWithoutNotifyIsSilent(notify: String?) async throws {
+    @Test(arguments: ["false", "0"]) func retractWithNotifyFalseIsSilent(notify: String) async throws {
         let harness = try await Self.withPublishedItem()
         let outcome = try await harness.send(Self.retractXML("news", "<item id='i1'/>", notify: notify))
         #expect(outcome.reply?[attribute: "type"] == "result")
         #expect(outcome.notifications.isEmpty)
         #expect(try await harness.service.store.itemIDs(node: "news").isEmpty)
+    }
+
+    /// §7.2.2.1: without a notify attribute, pubsub#notify_retract decides.
+    @Test(arguments: [("1", 1), ("0", 0)]) func retractWithoutNotifyFollowsTheNode(
+        notifyRetract: String,
+        expected: Int
+    ) async throws {
+        let harness = try PubSubTestHarness()
+        try await harness.create("news", config: ["pubsub#notify_retract": notifyRetract])
+        try await harness.subscribe("news", jid: "bob@localhost")
+        _ = try await harness.send(
+            PubSubTestHarness.publishXML("news", item: "<item id='i1'><v xmlns='urn:v'/></item>")
+        )
+        let outcome = try await harness.send(Self.retractXML("news", "<item id='i1'/>"))
+        #expect(outcome.reply?[attribute: "type"] == "result")
+        #expect(outcome.notifications.count == expected)
     }
 
     @Test func errorCasesOfSection723() async throws {

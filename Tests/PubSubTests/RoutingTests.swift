@@ -6,8 +6,7 @@ import XMPPCore
 @Suite struct RoutingTests {
     @Test(arguments: [
         ("<pubsub xmlns='http://jabber.org/protocol/pubsub'><purge node='n'/></pubsub>", "purge"),
-        ("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><delete node='n'/></pubsub>", "delete-nodes"),
-        ("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='n'/></pubsub>", "config-node"),
+        ("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><items node='n'/></pubsub>", "items"),
     ])
     func unsupportedFeaturesAreNamed(payload: String, feature: String) async throws {
         let harness = try PubSubTestHarness()

@@ -24,7 +24,7 @@ import XMPPCore
             "not-allowed",
             pubsub: "closed-node"
         )
-        try await harness.store.setAffiliation(node: "w", jid: JID("bob@localhost"), affiliation: .member)
+        try await harness.store.setAffiliations(node: "w", [JID("bob@localhost"): .member])
         let reply = try await harness.iq(Self.subscribeXML("w", "bob@localhost"))
         #expect(Self.subscription(reply)?[attribute: "subscription"] == "subscribed")
     }
@@ -49,8 +49,8 @@ import XMPPCore
     @Test func outcastsAndPublishOnlyAreBlocked() async throws {
         let harness = try H()
         try await harness.create("n")
-        try await harness.store.setAffiliation(node: "n", jid: JID("bob@localhost"), affiliation: .outcast)
-        try await harness.store.setAffiliation(node: "n", jid: JID("carol@localhost"), affiliation: .publishOnly)
+        try await harness.store.setAffiliations(node: "n", [JID("bob@localhost"): .outcast])
+        try await harness.store.setAffiliations(node: "n", [JID("carol@localhost"): .publishOnly])
         expectError(try await harness.iq(Self.subscribeXML("n", "bob@localhost")), "auth", "forbidden")
         expectError(try await harness.iq(Self.subscribeXML("n", "carol@localhost")), "auth", "forbidden")
         #expect(try await harness.store.subscriptions(node: "n").isEmpty)

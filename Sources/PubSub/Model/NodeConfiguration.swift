@@ -24,6 +24,29 @@ package struct NodeConfiguration: Sendable, Hashable, Codable {
     package var notificationType: NotificationType
     /// `pubsub#itemreply`: `publisher` stamps each item with the publisher's JID (§7.1.2.3).
     package var itemReply: ItemReply
+    /// `pubsub#notify_config`: subscribers hear of configuration changes (§8.2.5.3).
+    package var notifyConfig: Bool
+    /// `pubsub#notify_delete`: subscribers hear that the node was deleted (§8.4.2).
+    package var notifyDelete: Bool
+    /// `pubsub#notify_retract`: a retract without a `notify` attribute notifies, and a purge sends
+    /// one `<purge/>` notification (§7.2.2, §8.5.2).
+    package var notifyRetract: Bool
+    /// `pubsub#notify_sub`: owners hear of new, approved and ended subscriptions.
+    package var notifySub: Bool
+    /// `pubsub#subscribe`: whether new subscriptions are accepted at all.
+    package var allowSubscriptions: Bool
+    /// `pubsub#tempsub`: every new subscription lasts only while the subscriber is available (§12.5).
+    package var temporarySubscriptions: Bool
+    /// `pubsub#item_expire`: seconds an item is kept after its publication; nil keeps it until trimmed.
+    package var itemExpire: Int?
+    /// `pubsub#max_payload_size`: a node's own payload limit, at most the service's; nil is the service's.
+    package var maxPayloadSize: Int?
+    /// `pubsub#language`.
+    package var language: String?
+    /// `pubsub#contact`: JIDs to ask about the node.
+    package var contacts: [String]
+    /// `pubsub#roster_groups_allowed`: the owner's roster groups whose members may subscribe (roster model).
+    package var rosterGroupsAllowed: [String]
 
     package init(
         title: String? = nil,
@@ -38,7 +61,18 @@ package struct NodeConfiguration: Sendable, Hashable, Codable {
         sendLastPublishedItem: SendLastPublishedItem = .onSubscription,
         presenceBasedDelivery: Bool = false,
         notificationType: NotificationType = .headline,
-        itemReply: ItemReply = .owner
+        itemReply: ItemReply = .owner,
+        notifyConfig: Bool = false,
+        notifyDelete: Bool = true,
+        notifyRetract: Bool = true,
+        notifySub: Bool = false,
+        allowSubscriptions: Bool = true,
+        temporarySubscriptions: Bool = false,
+        itemExpire: Int? = nil,
+        maxPayloadSize: Int? = nil,
+        language: String? = nil,
+        contacts: [String] = [],
+        rosterGroupsAllowed: [String] = []
     ) {
         self.title = title
         self.description = description
@@ -53,6 +87,17 @@ package struct NodeConfiguration: Sendable, Hashable, Codable {
         self.presenceBasedDelivery = presenceBasedDelivery
         self.notificationType = notificationType
         self.itemReply = itemReply
+        self.notifyConfig = notifyConfig
+        self.notifyDelete = notifyDelete
+        self.notifyRetract = notifyRetract
+        self.notifySub = notifySub
+        self.allowSubscriptions = allowSubscriptions
+        self.temporarySubscriptions = temporarySubscriptions
+        self.itemExpire = itemExpire
+        self.maxPayloadSize = maxPayloadSize
+        self.language = language
+        self.contacts = contacts
+        self.rosterGroupsAllowed = rosterGroupsAllowed
     }
 
     /// Reads stored JSON; a key missing from an older row takes its default.
@@ -75,6 +120,17 @@ package struct NodeConfiguration: Sendable, Hashable, Codable {
         self.presenceBasedDelivery = try value(.presenceBasedDelivery, defaults.presenceBasedDelivery)
         self.notificationType = try value(.notificationType, defaults.notificationType)
         self.itemReply = try value(.itemReply, defaults.itemReply)
+        self.notifyConfig = try value(.notifyConfig, defaults.notifyConfig)
+        self.notifyDelete = try value(.notifyDelete, defaults.notifyDelete)
+        self.notifyRetract = try value(.notifyRetract, defaults.notifyRetract)
+        self.notifySub = try value(.notifySub, defaults.notifySub)
+        self.allowSubscriptions = try value(.allowSubscriptions, defaults.allowSubscriptions)
+        self.temporarySubscriptions = try value(.temporarySubscriptions, defaults.temporarySubscriptions)
+        self.itemExpire = try container.decodeIfPresent(Int.self, forKey: .itemExpire)
+        self.maxPayloadSize = try container.decodeIfPresent(Int.self, forKey: .maxPayloadSize)
+        self.language = try container.decodeIfPresent(String.self, forKey: .language)
+        self.contacts = try value(.contacts, defaults.contacts)
+        self.rosterGroupsAllowed = try value(.rosterGroupsAllowed, defaults.rosterGroupsAllowed)
     }
 
     package static let defaultMaxItems = 100

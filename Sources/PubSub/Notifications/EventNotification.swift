@@ -18,23 +18,44 @@ enum EventNotification {
         )
     }
 
+    /// `<items node='…'>` around an item or a retraction, the content of an item event.
+    static func items(node: String, _ child: XMLElement?) -> XMLElement {
+        XMLElement(
+            "items",
+            namespace: Namespace.pubsubEvent,
+            attributes: ["node": node],
+            children: child.map { [$0] } ?? []
+        )
+    }
+
+    /// `<subscription node='…' jid='…' subscription='…'/>`: a subscription changed state (§12.11).
+    static func subscriptionElement(_ subscription: Subscription) -> XMLElement {
+        XMLElement(
+            "subscription",
+            namespace: Namespace.pubsubEvent,
+            attributes: [
+                "node": subscription.node, "jid": subscription.jid.description,
+                "subscription": subscription.state.rawValue,
+            ]
+        )
+    }
+
     /// `<retract id='…'/>`: the item was deleted.
     static func retractElement(_ itemID: String) -> XMLElement {
         XMLElement("retract", namespace: Namespace.pubsubEvent, attributes: ["id": itemID])
     }
 
-    /// One event message. `subscriptionIDs` become SHIM headers when a JID has several (§12.16);
-    /// `delay` stamps a last published item sent after the fact (XEP-0203).
+    /// One event message; `event` is the child of `<event/>`. `subscriptionIDs` become SHIM headers
+    /// when a JID has several (§12.16); `delay` stamps a last published item sent after the fact (XEP-0203).
     static func message(
         from service: JID,
         to subscriber: JID,
         id: String,
         type: NotificationType,
-        node: String,
-        event child: XMLElement?,
-        body: String?,
-        delay: Date?,
-        subscriptionIDs: [String]
+        event child: XMLElement,
+        body: String? = nil,
+        delay: Date? = nil,
+        subscriptionIDs: [String] = []
     ) -> XMLElement {
         var message = XMLElement(
             "message",
@@ -46,13 +67,7 @@ enum EventNotification {
         if let body {
             message.append(XMLElement("body", namespace: Namespace.component, children: [.text(body)]))
         }
-        let items = XMLElement(
-            "items",
-            namespace: Namespace.pubsubEvent,
-            attributes: ["node": node],
-            children: child.map { [$0] } ?? []
-        )
-        message.append(XMLElement("event", namespace: Namespace.pubsubEvent, attributes: [:], children: [items]))
+        message.append(XMLElement("event", namespace: Namespace.pubsubEvent, attributes: [:], children: [child]))
         if let delay {
             message.append(
                 XMLElement("delay", namespace: Namespace.delay, attributes: ["stamp": delay.formatted(.iso8601)])

@@ -5,11 +5,12 @@ import XMPPCore
 extension PubSubService {
     /// One message per subscribed JID (§6.1.6: several subscriptions of one JID share a message, with
     /// their SubIDs as SHIM headers), to the subscriptions that want this event now.
-    /// `payload` is the stored payload, used only to build a body for `include_body` subscribers.
+    /// `event` is the child of `<event/>`; `payload` is the stored payload, used only to build a body
+    /// for `include_body` subscribers.
     func notifications(
         node: Node,
         subscriptions: [Subscription],
-        event child: XMLElement?,
+        event child: XMLElement,
         payload: String? = nil,
         delay: Date? = nil
     ) -> [XMLElement] {
@@ -40,11 +41,25 @@ extension PubSubService {
                 to: jid,
                 id: id,
                 type: configuration.notificationType,
-                node: node.id,
                 event: child,
                 body: text,
                 delay: delay,
                 subscriptionIDs: subscriptionIDs
+            )
+        }
+    }
+
+    /// One message to each JID about the node itself (deletion, a subscription or affiliation change),
+    /// whatever its subscription options: these are not item events.
+    func announcements(_ event: XMLElement, node: Node, to jids: [JID]) -> [XMLElement] {
+        var seen: Set<JID> = []
+        return jids.filter { seen.insert($0).inserted }.map { jid in
+            EventNotification.message(
+                from: self.domain,
+                to: jid,
+                id: self.makeID(),
+                type: node.configuration.notificationType,
+                event: event
             )
         }
     }
@@ -61,7 +76,9 @@ extension PubSubService {
     /// §6.1.7: the newest item, stamped with its publication time, for these subscriptions.
     func lastPublishedItem(node: Node, subscriptions: [Subscription]) async throws -> [XMLElement] {
         let configuration = node.configuration
-        guard configuration.persistItems, configuration.deliverNotifications,
+        guard configuration.persistItems, configuration.deliverNotifications else { return [] }
+        try await self.expireItems(of: node)
+        guard
             let item = try await self.store.items(node: node.id, query: ItemQuery(limit: 1, byteBudget: .max))
                 .items.first
         else { return [] }
@@ -74,7 +91,7 @@ extension PubSubService {
         return self.notifications(
             node: node,
             subscriptions: subscriptions,
-            event: element,
+            event: EventNotification.items(node: node.id, element),
             payload: item.payload,
             delay: item.publishedAt
         )

@@ -126,6 +126,21 @@ extension PubSubService {
         }
     }
 
+    /// The affiliation that decides what `jid` may do on a node: a service administrator acts as an owner.
+    func affiliation(_ jid: JID, node: String) async throws -> Affiliation {
+        if self.policy.isAdministrator(jid) { return .owner }
+        return try await self.store.affiliation(node: node, jid: jid)
+    }
+
+    /// The node an owner request names (§8), if the requester owns it or administers the service.
+    /// A missing node attribute is `nodeid-required`: there is no root collection to address.
+    func ownedNode(_ request: XMLElement, requester: JID) async throws -> Node {
+        guard let nodeID = request[attribute: "node"] else { throw PubSubErrors.nodeIDRequired }
+        let node = try await self.existingNode(nodeID)
+        guard try await self.affiliation(requester, node: nodeID) == .owner else { throw PubSubErrors.forbidden }
+        return node
+    }
+
     /// The node, or `item-not-found`.
     func existingNode(_ id: String) async throws -> Node {
         guard let node = try await self.store.node(id) else { throw PubSubErrors.nodeNotFound }

@@ -7,7 +7,10 @@ extension PubSubService {
         let requested = create[attribute: "node"]
         if let requested {
             try self.validateID(requested, what: "NodeID")
+        } else if !self.policy.instantNodes {
+            throw PubSubErrors.nodeIDRequired  // §8.1.2.3
         }
+        try await self.checkCreator(iq.from)
         var configuration = NodeConfiguration()
         let children = pubsub.elements
         if let configureIndex = children.firstIndex(where: {
@@ -21,7 +24,7 @@ extension PubSubService {
                 throw PubSubErrors.badRequest("<configure/> must follow <create/> and have no node attribute")
             }
             if let form = configure.elements.lazy.compactMap(DataForm.init).first {
-                configuration = try Self.configuration(from: form)
+                configuration = try self.configuration(applying: form, to: configuration)
             }
         }
         // XEP-0060 §8.1.2: an instant node gets a unique NodeID from the service.
@@ -41,14 +44,20 @@ extension PubSubService {
         return iq.result(reply)
     }
 
-    /// Reads a `pubsub#node_config` form (XEP-0060 §8.1.3) over the defaults.
-    static func configuration(from form: DataForm) throws -> NodeConfiguration {
-        guard form.formType == NodeConfiguration.formType else {
-            throw PubSubErrors.badRequest("the configuration form must have FORM_TYPE \(NodeConfiguration.formType)")
+    /// §8.1.3.2: the node-creation policy (`forbidden`), and the cap on nodes per owner
+    /// (`resource-constraint`), from which administrators are exempt. The count is read before the
+    /// node is written, so concurrent creations by one JID can pass the cap by their number.
+    func checkCreator(_ jid: JID) async throws {
+        guard self.policy.mayCreateNodes(jid) else { throw PubSubErrors.forbidden }
+        guard !self.policy.isAdministrator(jid) else { return }
+        let owned = try await self.store.affiliations(jid: jid).values.count { $0 == .owner }
+        guard owned < self.limits.maxNodesPerOwner else {
+            throw StanzaError(
+                .wait,
+                .resourceConstraint,
+                text: "a JID may own at most \(self.limits.maxNodesPerOwner) nodes"
+            )
         }
-        var configuration = NodeConfiguration()
-        try configuration.apply(form)
-        return configuration
     }
 
     func validateID(_ id: String, what: String) throws {

@@ -5,7 +5,11 @@ import XMPPCore
 /// XEP-0030 discovery of the service, its nodes and their items (XEP-0060 §5).
 extension PubSubService {
     /// Features Herald really implements; a feature is listed only once its use case works.
-    static let features: [String] = [
+    var features: [String] {
+        Self.alwaysOffered + (self.policy.instantNodes ? [Namespace.pubsub + "#instant-nodes"] : [])
+    }
+
+    private static let alwaysOffered: [String] = [
         Namespace.discoInfo,
         Namespace.discoItems,
         Namespace.ping,
@@ -15,21 +19,30 @@ extension PubSubService {
         Namespace.pubsub + "#access-whitelist",
         Namespace.pubsub + "#auto-create",
         Namespace.pubsub + "#create-and-configure",
+        Namespace.pubsub + "#config-node",
         Namespace.pubsub + "#create-nodes",
+        Namespace.pubsub + "#delete-nodes",
         Namespace.pubsub + "#delete-items",
-        Namespace.pubsub + "#instant-nodes",
         Namespace.pubsub + "#item-ids",
         Namespace.pubsub + "#last-published",
         Namespace.pubsub + "#leased-subscription",
+        Namespace.pubsub + "#manage-subscriptions",
+        Namespace.pubsub + "#member-affiliation",
         Namespace.pubsub + "#meta-data",
+        Namespace.pubsub + "#modify-affiliations",
         Namespace.pubsub + "#multi-items",
         Namespace.pubsub + "#multi-subscribe",
+        Namespace.pubsub + "#outcast-affiliation",
         Namespace.pubsub + "#persistent-items",
         Namespace.pubsub + "#presence-notifications",
         Namespace.pubsub + "#publish",
+        Namespace.pubsub + "#publish-only-affiliation",
         Namespace.pubsub + "#publish-options",
+        Namespace.pubsub + "#publisher-affiliation",
+        Namespace.pubsub + "#purge-nodes",
         Namespace.pubsub + "#retract-items",
         Namespace.pubsub + "#retrieve-affiliations",
+        Namespace.pubsub + "#retrieve-default",
         Namespace.pubsub + "#retrieve-default-sub",
         Namespace.pubsub + "#retrieve-items",
         Namespace.pubsub + "#retrieve-subscriptions",
@@ -44,6 +57,7 @@ extension PubSubService {
             // XEP-0060 §5.3: a node's identity tells whether it is a leaf or a collection.
             let node = try await self.existingNode(nodeID)
             reply[attribute: "node"] = nodeID
+            try await self.expireItems(of: node)
             reply.append(
                 XMLElement(
                     "identity",
@@ -61,7 +75,7 @@ extension PubSubService {
                     attributes: ["category": "pubsub", "type": "service", "name": "Herald"]
                 )
             )
-            for feature in Self.features {
+            for feature in self.features {
                 reply.append(XMLElement("feature", namespace: Namespace.discoInfo, attributes: ["var": feature]))
             }
         }
@@ -85,9 +99,10 @@ extension PubSubService {
                 values: [node.createdAt.formatted(.iso8601)]
             ),
         ]
-        fields += node.configuration.formFields
+        fields += node.configuration.formFields(maxPayloadBytes: self.limits.maxPayloadBytes)
         let affiliations = try await self.store.affiliations(node: node.id)
-        let requesterAffiliation = affiliations[requester.bare] ?? .none
+        let requesterAffiliation =
+            self.policy.isAdministrator(requester) ? .owner : affiliations[requester.bare] ?? .none
         let visible =
             switch requesterAffiliation {
             case .owner, .publisher, .member: true
@@ -130,7 +145,7 @@ extension PubSubService {
             let node = try await self.existingNode(nodeID)
             try self.checkRetrieveAccess(
                 node,
-                affiliation: try await self.store.affiliation(node: nodeID, jid: iq.from),
+                affiliation: try await self.affiliation(iq.from, node: nodeID),
                 subscriptions: try await self.requesterSubscriptions(iq.from, node: nodeID)
             )
             reply[attribute: "node"] = nodeID

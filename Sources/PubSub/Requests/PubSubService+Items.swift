@@ -18,7 +18,7 @@ extension PubSubService {
             try Self.apply(resultSetRequest, to: &query)
         }
         let node = try await self.existingNode(nodeID)
-        let affiliation = try await self.store.affiliation(node: nodeID, jid: iq.from)
+        let affiliation = try await self.affiliation(iq.from, node: nodeID)
         let own = try await self.requesterSubscriptions(iq.from, node: nodeID)
         // §6.5.9.1, §6.5.9.2: a subscriber with several subscriptions names one.
         if own.count > 1 || request[attribute: "subid"] != nil {
@@ -31,6 +31,7 @@ extension PubSubService {
         try self.checkRetrieveAccess(node, affiliation: affiliation, subscriptions: own)
         // §6.5.9.4: a transient node keeps nothing to return.
         guard node.configuration.persistItems else { throw PubSubErrors.unsupported("persistent-items") }
+        try await self.expireItems(of: node)
         let publisher = node.configuration.itemReply == .publisher
         var list = XMLElement("items", namespace: Namespace.pubsub, attributes: ["node": nodeID])
         let ids = request.elements.filter { $0.name == "item" && $0.namespace == Namespace.pubsub }

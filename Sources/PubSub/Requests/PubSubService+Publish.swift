@@ -11,6 +11,7 @@ extension PubSubService {
         try await self.checkPublisher(node, requester: iq.from)
         let item = try self.item(of: publish, configuration: configuration, publisher: iq.from)
         if let item, configuration.persistItems {
+            try await self.expireItems(of: node)
             try await self.store.publish(item, node: nodeID)
         }
         self.logger.debug(
@@ -25,7 +26,7 @@ extension PubSubService {
         )
         let reply = iq.result(Self.pubsubPayload(result))
         guard configuration.deliverNotifications else { return PubSubOutcome(reply: reply) }
-        let event = item.map {
+        let itemElement = item.map {
             EventNotification.itemElement(
                 $0,
                 namespace: Namespace.pubsubEvent,
@@ -36,7 +37,7 @@ extension PubSubService {
         let notifications = self.notifications(
             node: node,
             subscriptions: try await self.store.subscriptions(node: nodeID),
-            event: event,
+            event: EventNotification.items(node: nodeID, itemElement),
             payload: item?.payload
         )
         return PubSubOutcome(reply: reply, notifications: notifications)
@@ -60,9 +61,11 @@ extension PubSubService {
             return node
         }
         try self.validateID(nodeID, what: "NodeID")
+        try await self.checkCreator(publisher)
         var configuration = NodeConfiguration()
         if let preconditions {
             try configuration.apply(preconditions)
+            try self.checkLimits(configuration)
         }
         let node = Node(id: nodeID, configuration: configuration, creator: publisher.bare, createdAt: self.now())
         do {
@@ -90,7 +93,7 @@ extension PubSubService {
 
     /// §4.1 table 4 and `pubsub#publish_model`.
     private func checkPublisher(_ node: Node, requester: JID) async throws {
-        let affiliation = try await self.store.affiliation(node: node.id, jid: requester)
+        let affiliation = try await self.affiliation(requester, node: node.id)
         if affiliation.canPublish { return }
         let allowed: Bool
         switch (affiliation, node.configuration.publishModel) {
@@ -129,7 +132,8 @@ extension PubSubService {
         }
         // The one serialization of this payload: measured here, then stored and sent as is.
         let serialized = XMLSerializer.serialize(payload)
-        guard serialized.utf8.count <= self.limits.maxPayloadBytes else { throw PubSubErrors.payloadTooBig }
+        let limit = min(configuration.maxPayloadSize ?? .max, self.limits.maxPayloadBytes)
+        guard serialized.utf8.count <= limit else { throw PubSubErrors.payloadTooBig }
         return Item(id: itemID, payload: serialized, publisher: publisher.bare, publishedAt: self.now())
     }
 }

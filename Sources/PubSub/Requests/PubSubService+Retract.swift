@@ -5,9 +5,11 @@ import XMPPCore
 extension PubSubService {
     func retract(_ iq: IQ, retract: XMLElement) async throws -> PubSubOutcome {
         guard let nodeID = retract[attribute: "node"] else { throw PubSubErrors.nodeIDRequired }
-        let notify: Bool
+        // §7.2.2.1: notify='true' must notify; without the attribute, pubsub#notify_retract decides.
+        let notify: Bool?
         switch retract[attribute: "notify"] {
-        case nil, "false", "0": notify = false
+        case nil: notify = nil
+        case "false", "0": notify = false
         case "true", "1": notify = true
         case let other?: throw PubSubErrors.badRequest("notify must be true, false, 1 or 0, not '\(other)'")
         }
@@ -19,7 +21,7 @@ extension PubSubService {
         let node = try await self.existingNode(nodeID)
         // §7.2.3.5: a transient node has no items to delete.
         guard node.configuration.persistItems else { throw PubSubErrors.unsupported("persistent-items") }
-        let affiliation = try await self.store.affiliation(node: nodeID, jid: iq.from)
+        let affiliation = try await self.affiliation(iq.from, node: nodeID)
         guard affiliation.canPublish else { throw PubSubErrors.forbidden }
         guard let item = try await self.store.items(node: nodeID, ids: [itemID]).first else {
             throw PubSubErrors.nodeNotFound
@@ -30,11 +32,13 @@ extension PubSubService {
             throw PubSubErrors.nodeNotFound  // deleted concurrently: to this requester it does not exist
         }
         self.logger.debug("item retracted", metadata: ["pubsub.node": "\(nodeID)", "pubsub.item": "\(itemID)"])
-        guard notify, node.configuration.deliverNotifications else { return PubSubOutcome(reply: iq.result()) }
+        guard notify ?? node.configuration.notifyRetract, node.configuration.deliverNotifications else {
+            return PubSubOutcome(reply: iq.result())
+        }
         let notifications = self.notifications(
             node: node,
             subscriptions: try await self.store.subscriptions(node: nodeID),
-            event: EventNotification.retractElement(itemID)
+            event: EventNotification.items(node: nodeID, EventNotification.retractElement(itemID))
         )
         return PubSubOutcome(reply: iq.result(), notifications: notifications)
     }

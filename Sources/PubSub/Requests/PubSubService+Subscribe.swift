@@ -13,8 +13,16 @@ extension PubSubService {
         )
         let requestedOptions = try self.subscribeOptions(pubsub, subscribe: subscribe)
         let node = try await self.existingNode(nodeID)
-        let affiliation = try await self.store.affiliation(node: nodeID, jid: jid)
+        let affiliation = try await self.affiliation(jid, node: nodeID)
+        // pubsub#subscribe off: the node takes no new subscriptions, except from its owners.
+        guard node.configuration.allowSubscriptions || affiliation == .owner else {
+            throw StanzaError(.cancel, .notAllowed, text: "the node does not accept subscriptions")
+        }
         let state = try self.subscriptionState(node, affiliation: affiliation)
+        var options = requestedOptions ?? SubscriptionOptions()
+        if node.configuration.temporarySubscriptions, options.expire == nil {
+            options.expire = .presence  // pubsub#tempsub
+        }
         // §6.1.3.7: a request waiting for approval is not repeated.
         if try await self.subscriptions(of: jid, node: nodeID).contains(where: { $0.state == .pending }) {
             throw PubSubErrors.pendingSubscription
@@ -27,7 +35,7 @@ extension PubSubService {
                     jid: jid,
                     id: self.makeID(),
                     state: state,
-                    options: requestedOptions ?? SubscriptionOptions()
+                    options: options
                 ),
                 // §6.1.6: a plain re-subscribe returns the current subscription; other options make another.
                 reuse: requestedOptions == nil ? .any : .sameOptions,

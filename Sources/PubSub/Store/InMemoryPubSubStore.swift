@@ -1,3 +1,4 @@
+package import FoundationEssentials
 import Synchronization
 package import XMPPCore
 
@@ -30,6 +31,28 @@ package final class InMemoryPubSubStore: PubSubStore {
         self.state.withLock { $0.values.map(\.node).sorted { $0.id < $1.id } }
     }
 
+    package func configure(node: String, _ configuration: NodeConfiguration) async throws {
+        try self.state.withLock { nodes in
+            guard var state = nodes[node] else { throw PubSubStoreError.nodeNotFound }
+            state.node.configuration = configuration
+            if state.items.count > configuration.maxItems {
+                state.items.removeLast(state.items.count - configuration.maxItems)
+            }
+            nodes[node] = state
+        }
+    }
+
+    package func deleteNode(_ id: String) async throws -> Bool {
+        self.state.withLock { $0.removeValue(forKey: id) != nil }
+    }
+
+    package func purge(node: String) async throws {
+        try self.state.withLock { nodes in
+            guard nodes[node] != nil else { throw PubSubStoreError.nodeNotFound }
+            nodes[node]!.items.removeAll()
+        }
+    }
+
     package func affiliation(node: String, jid: JID) async throws -> Affiliation {
         self.state.withLock { $0[node]?.affiliations[jid.bare] ?? .none }
     }
@@ -42,10 +65,28 @@ package final class InMemoryPubSubStore: PubSubStore {
         self.state.withLock { nodes in nodes.compactMapValues { $0.affiliations[jid.bare] } }
     }
 
-    package func setAffiliation(node: String, jid: JID, affiliation: Affiliation) async throws {
+    @discardableResult
+    package func setAffiliations(node: String, _ changes: [JID: Affiliation]) async throws -> AffiliationEffects {
         try self.state.withLock { nodes in
-            guard nodes[node] != nil else { throw PubSubStoreError.nodeNotFound }
-            nodes[node]!.affiliations[jid.bare] = affiliation == .none ? nil : affiliation
+            guard var state = nodes[node] else { throw PubSubStoreError.nodeNotFound }
+            for (jid, affiliation) in changes {
+                state.affiliations[jid.bare] = affiliation == .none ? nil : affiliation
+            }
+            guard state.affiliations.values.contains(.owner) else { throw PubSubStoreError.noOwnerLeft }
+            var effects = AffiliationEffects()
+            let outcasts = Set(changes.filter { $0.value == .outcast }.keys.map(\.bare))
+            let approving = Set(changes.filter { [.owner, .publisher, .member].contains($0.value) }.keys.map(\.bare))
+            effects.removed = state.subscriptions.filter { outcasts.contains($0.jid.bare) }
+            state.subscriptions.removeAll { outcasts.contains($0.jid.bare) }
+            for index in state.subscriptions.indices
+            where state.subscriptions[index].state == .pending
+                && approving.contains(state.subscriptions[index].jid.bare)
+            {
+                state.subscriptions[index].state = .subscribed
+                effects.approved.append(state.subscriptions[index])
+            }
+            nodes[node] = state
+            return effects
         }
     }
 
@@ -159,6 +200,16 @@ package final class InMemoryPubSubStore: PubSubStore {
 
     package func itemIDs(node: String) async throws -> [String] {
         self.state.withLock { $0[node]?.items.map(\.id) ?? [] }
+    }
+
+    package func expireItems(node: String, publishedBefore date: Date) async throws -> Int {
+        self.state.withLock { nodes in
+            guard var state = nodes[node] else { return 0 }
+            let before = state.items.count
+            state.items.removeAll { $0.publishedAt < date }
+            nodes[node] = state
+            return before - state.items.count
+        }
     }
 
     package func items(node: String, ids: [String]) async throws -> [Item] {

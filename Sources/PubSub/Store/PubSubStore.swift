@@ -1,3 +1,4 @@
+package import FoundationEssentials
 package import XMPPCore
 
 /// Where nodes, items, subscriptions and affiliations live. Every method names its node or its JID,
@@ -8,6 +9,13 @@ package protocol PubSubStore: Sendable {
     func node(_ id: String) async throws -> Node?
     /// All nodes, ordered by NodeID.
     func nodes() async throws -> [Node]
+    /// Replaces the node's configuration, then keeps only its newest `maxItems` items; throws
+    /// `PubSubStoreError.nodeNotFound`.
+    func configure(node: String, _ configuration: NodeConfiguration) async throws
+    /// Deletes the node with its items, subscriptions and affiliations; false when it does not exist.
+    func deleteNode(_ id: String) async throws -> Bool
+    /// Deletes every item of the node; throws `PubSubStoreError.nodeNotFound`.
+    func purge(node: String) async throws
 
     /// The affiliation of a bare JID; `.none` when it has none.
     func affiliation(node: String, jid: JID) async throws -> Affiliation
@@ -15,8 +23,11 @@ package protocol PubSubStore: Sendable {
     func affiliations(node: String) async throws -> [JID: Affiliation]
     /// The affiliations of a bare JID, by NodeID.
     func affiliations(jid: JID) async throws -> [String: Affiliation]
-    /// Sets (or with `.none` removes) the affiliation of a bare JID.
-    func setAffiliation(node: String, jid: JID, affiliation: Affiliation) async throws
+    /// Sets (or with `.none` removes) the affiliations of bare JIDs, all at once: outcasts lose their
+    /// subscriptions and owners, publishers and members have their pending ones approved (§8.7).
+    /// Throws `PubSubStoreError.noOwnerLeft`, changing nothing, when no owner would remain.
+    @discardableResult
+    func setAffiliations(node: String, _ changes: [JID: Affiliation]) async throws -> AffiliationEffects
 
     /// Adds `subscription`, unless its JID already has a subscription to the node that `reuse`
     /// accepts: that one is returned instead. Throws `PubSubStoreError.tooManySubscriptions` when the
@@ -44,6 +55,21 @@ package protocol PubSubStore: Sendable {
     func retract(node: String, itemID: String) async throws -> Bool
     /// The IDs of the node's items, newest first, without loading payloads.
     func itemIDs(node: String) async throws -> [String]
+    /// Deletes the node's items published before `date` (`pubsub#item_expire`); returns how many.
+    func expireItems(node: String, publishedBefore date: Date) async throws -> Int
+}
+
+/// What changing affiliations did to subscriptions, so that their subscribers can be told (§12.11).
+package struct AffiliationEffects: Sendable, Hashable {
+    /// Subscriptions deleted because their JID became an outcast.
+    package var removed: [Subscription]
+    /// Pending subscriptions approved because their JID became an owner, publisher or member.
+    package var approved: [Subscription]
+
+    package init(removed: [Subscription] = [], approved: [Subscription] = []) {
+        self.removed = removed
+        self.approved = approved
+    }
 }
 
 /// Which existing subscription a new subscribe request may stand for.

@@ -8,4 +8,6 @@ package enum PubSubStoreError: Error, Sendable, Hashable {
     case tooManySubscriptions
     /// A page was anchored at an ItemID the node does not have.
     case itemNotFound
+    /// Affiliation changes would leave the node without an owner; nothing was changed.
+    case noOwnerLeft
 }

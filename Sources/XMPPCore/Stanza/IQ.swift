@@ -51,8 +51,12 @@ package struct IQ: Sendable, Hashable {
         IQ(kind: .result, id: self.id, from: self.to, to: self.from, payload: payload).element
     }
 
-    /// The error reply; RFC 6120 §8.3.1 allows echoing the request payload, which Herald does not, to keep replies small.
-    package func error(_ error: StanzaError) -> XMLElement {
-        IQ(kind: .error, id: self.id, from: self.to, to: self.from, payload: error.element).element
+    /// The error reply. RFC 6120 §8.3.1 allows echoing the request payload, which Herald does not, to
+    /// keep replies small; `detail` is what a protocol asks to be returned with the error instead
+    /// (XEP-0060 §8.8.2.4: the entries that could not be changed).
+    package func error(_ error: StanzaError, detail: XMLElement? = nil) -> XMLElement {
+        var element = IQ(kind: .error, id: self.id, from: self.to, to: self.from, payload: detail).element
+        element.append(error.element)
+        return element
     }
 }
