@@ -25,6 +25,7 @@ package enum HeraldApplication {
             domain: try JID(configuration.component.domain),
             store: store,
             limits: configuration.pubsubLimits,
+            policy: configuration.servicePolicy,
             bouncePolicy: configuration.bouncePolicy,
             logger: logger
         )

@@ -60,6 +60,13 @@ import XMPPCore
         environment["HERALD_LIMITS_DEPTH"] = "32"
         environment["HERALD_LIMITS_ATTRIBUTES"] = "16"
         environment["HERALD_LIMITS_SUBSCRIPTIONS_PER_JID"] = "7"
+        environment["HERALD_LIMITS_NODES_PER_OWNER"] = "9"
+        environment["HERALD_SERVICE_ADMINS"] = "root@example.com/console, ops@example.com"
+        environment["HERALD_NODES_CREATION"] = "local"
+        environment["HERALD_NODES_CREATION_DOMAINS"] = ""
+        environment["HERALD_NODES_CREATORS"] = "bot@example.com"
+        environment["HERALD_NODES_INSTANT"] = "false"
+        environment["HERALD_NOTIFY_AFFILIATIONS"] = "0"
         environment["HERALD_BOUNCE_END_ON_PERMANENT_ERROR"] = "false"
         environment["HERALD_BOUNCE_TRANSIENT_LIMIT"] = "0"
         environment["HERALD_LOG_LEVEL"] = "DEBUG"
@@ -80,6 +87,17 @@ import XMPPCore
         #expect(configuration.component.parserLimits.maxDepth == 32)
         #expect(configuration.component.parserLimits.maxAttributes == 16)
         #expect(configuration.pubsubLimits.maxSubscriptionsPerJID == 7)
+        #expect(configuration.pubsubLimits.maxNodesPerOwner == 9)
+        #expect(
+            configuration.servicePolicy
+                == ServicePolicy(
+                    administrators: [try JID("root@example.com"), try JID("ops@example.com")],
+                    // Empty creation domains: the component's parent domain.
+                    nodeCreation: .localUsers(domains: ["example.com"]),
+                    instantNodes: false,
+                    notifyAffiliationChanges: false
+                )
+        )
         #expect(configuration.bouncePolicy == BouncePolicy(endOnPermanentError: false, transientLimit: 0))
         #expect(configuration.logLevel == .debug)
     }
@@ -106,6 +124,8 @@ import XMPPCore
             "HERALD_POSTGRES_PORT": "70000",
             "HERALD_LOG_LEVEL": "loud",
             "HERALD_LIMITS_STANZA_BYTES": "100",
+            "HERALD_SERVICE_ADMINS": "root@example.com, @broken",
+            "HERALD_NODES_CREATION": "everyone",
         ])
         #expect(problems["HERALD_COMPONENT_DOMAIN"]?.contains("not a domain") == true)
         #expect(problems["HERALD_COMPONENT_SECRET"] == "is required")
@@ -113,7 +133,9 @@ import XMPPCore
         #expect(problems["HERALD_POSTGRES_PORT"]?.contains("outside 1...65535") == true)
         #expect(problems["HERALD_LOG_LEVEL"]?.contains("not a log level") == true)
         #expect(problems["HERALD_LIMITS_STANZA_BYTES"]?.contains("outside") == true)
-        #expect(problems.count == 6)
+        #expect(problems["HERALD_SERVICE_ADMINS"] == "'@broken' is not a JID")
+        #expect(problems["HERALD_NODES_CREATION"]?.contains("not anyone, local, listed or admins") == true)
+        #expect(problems.count == 8)
     }
 
     @Test func requiredSettingsMustNotBeEmpty() async throws {

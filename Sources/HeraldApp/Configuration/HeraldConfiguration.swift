@@ -11,6 +11,7 @@ package struct HeraldConfiguration: Sendable {
     package var postgres: PostgresClient.Configuration
     package var schemasDirectory: String
     package var pubsubLimits: PubSubLimits
+    package var servicePolicy: ServicePolicy
     package var bouncePolicy: BouncePolicy
     package var logLevel: Logger.Level
 
@@ -63,7 +64,14 @@ package struct HeraldConfiguration: Sendable {
         self.pubsubLimits = PubSubLimits(
             maxPayloadBytes: payloadBytes,
             maxReplyBytes: stanzaBytes,
-            maxSubscriptionsPerJID: reader.int(HeraldSettings.limitsSubscriptionsPerJID, in: 1...1_000_000)
+            maxSubscriptionsPerJID: reader.int(HeraldSettings.limitsSubscriptionsPerJID, in: 1...1_000_000),
+            maxNodesPerOwner: reader.int(HeraldSettings.limitsNodesPerOwner, in: 1...1_000_000)
+        )
+        self.servicePolicy = ServicePolicy(
+            administrators: reader.bareJIDs(HeraldSettings.administrators),
+            nodeCreation: Self.nodeCreation(&reader, componentDomain: domain.lowercased()),
+            instantNodes: reader.bool(HeraldSettings.instantNodes),
+            notifyAffiliationChanges: reader.bool(HeraldSettings.notifyAffiliations)
         )
         self.bouncePolicy = BouncePolicy(
             endOnPermanentError: reader.bool(HeraldSettings.bounceEndOnPermanentError),
@@ -71,5 +79,27 @@ package struct HeraldConfiguration: Sendable {
         )
         self.logLevel = level ?? .info
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
+    }
+
+    private static func nodeCreation(_ reader: inout SettingsReader, componentDomain: String) -> NodeCreationPolicy {
+        let policy = reader.string(HeraldSettings.nodeCreation)
+        switch policy {
+        case "anyone":
+            return .anyone
+        case "local":
+            var domains = Set(reader.list(HeraldSettings.nodeCreationDomains).map { $0.lowercased() })
+            if domains.isEmpty, let dot = componentDomain.firstIndex(of: ".") {
+                // pubsub.example.com serves the accounts of example.com.
+                domains = [String(componentDomain[componentDomain.index(after: dot)...])]
+            }
+            return .localUsers(domains: domains)
+        case "listed":
+            return .listed(reader.bareJIDs(HeraldSettings.nodeCreators))
+        case "admins":
+            return .administrators
+        default:
+            reader.report(HeraldSettings.nodeCreation, "'\(policy)' is not anyone, local, listed or admins")
+            return .administrators
+        }
     }
 }

@@ -53,6 +53,41 @@ package enum HeraldSettings {
         "Most subscriptions one bare JID may hold across the service (XEP-0060 §6.1.3.9)",
         default: "1000"
     )
+    static let limitsNodesPerOwner = Setting(
+        "limits.nodesPerOwner",
+        "Most nodes one bare JID may own; beyond it resource-constraint (administrators are exempt)",
+        default: "1000"
+    )
+    static let administrators = Setting(
+        "service.admins",
+        "Comma-separated JIDs that may do everything an owner may, on every node",
+        default: ""
+    )
+    static let nodeCreation = Setting(
+        "nodes.creation",
+        "Who may create nodes: anyone, local (accounts of nodes.creationDomains), listed (nodes.creators) or admins",
+        default: "anyone"
+    )
+    static let nodeCreationDomains = Setting(
+        "nodes.creationDomains",
+        "Comma-separated domains whose accounts may create nodes under nodes.creation=local; empty: the component's parent domain",
+        default: ""
+    )
+    static let nodeCreators = Setting(
+        "nodes.creators",
+        "Comma-separated JIDs that may create nodes under nodes.creation=listed",
+        default: ""
+    )
+    static let instantNodes = Setting(
+        "nodes.instant",
+        "true: a create without a NodeID gets one from the service (XEP-0060 §8.1.2)",
+        default: "true"
+    )
+    static let notifyAffiliations = Setting(
+        "notify.affiliations",
+        "true: an entity whose affiliation an owner changes is told (XEP-0060 §8.9.4)",
+        default: "true"
+    )
     static let bounceEndOnPermanentError = Setting(
         "bounce.endOnPermanentError",
         "true: a notification bounced with a cancel-type error or <gone/> ends that subscription (XEP-0060 §12.4)",
@@ -73,7 +108,8 @@ package enum HeraldSettings {
         componentDomain, componentSecret, componentHost, componentPort, componentKeepaliveSeconds,
         postgresHost, postgresPort, postgresUser, postgresPassword, postgresDatabase,
         schemasDirectory, limitsStanzaBytes, limitsPayloadBytes, limitsDepth, limitsAttributes,
-        limitsSubscriptionsPerJID, bounceEndOnPermanentError, bounceTransientLimit, logLevel,
+        limitsSubscriptionsPerJID, limitsNodesPerOwner, administrators, nodeCreation, nodeCreationDomains,
+        nodeCreators, instantNodes, notifyAffiliations, bounceEndOnPermanentError, bounceTransientLimit, logLevel,
     ]
 
     /// The settings table for `--help`.

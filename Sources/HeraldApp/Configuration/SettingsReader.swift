@@ -1,4 +1,5 @@
 import Configuration
+import XMPPCore
 
 /// Reads settings through a `ConfigReader`, collecting a clear problem for each bad value instead of
 /// falling back silently (swift-configuration's optional getters return the default on a bad value).
@@ -56,6 +57,26 @@ struct SettingsReader {
             self.report(setting, "'\(text)' is not true or false")
             return false
         }
+    }
+
+    /// The non-empty entries of a comma-separated list, without surrounding spaces.
+    mutating func list(_ setting: Setting) -> [String] {
+        self.string(setting).split(separator: ",").map { entry in
+            String(entry.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        }.filter { !$0.isEmpty }
+    }
+
+    /// A comma-separated list of JIDs, each reduced to its bare JID.
+    mutating func bareJIDs(_ setting: Setting) -> Set<JID> {
+        var jids: Set<JID> = []
+        for text in self.list(setting) {
+            guard let jid = try? JID(text) else {
+                self.report(setting, "'\(text)' is not a JID")
+                continue
+            }
+            jids.insert(jid.bare)
+        }
+        return jids
     }
 
     mutating func report(_ setting: Setting, _ message: String) {
