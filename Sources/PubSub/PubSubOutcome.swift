@@ -2,7 +2,8 @@ package import XMPPCore
 
 /// What handling one inbound stanza produced: at most one reply, and the notifications it caused.
 package struct PubSubOutcome: Sendable, Hashable {
-    /// The IQ result or error; nil only for stanzas that must not be answered (results, errors, messages).
+    /// The IQ result or error, or the error answering a refused message; nil for stanzas that get
+    /// no answer (results, errors, presence, most messages).
     package var reply: XMLElement?
     /// Stanzas to send after the reply, in order: event messages, and presence answering presence.
     package var notifications: [XMLElement]

@@ -48,8 +48,10 @@ package struct PubSubService: Sendable {
         case "presence":
             return await self.catchingStoreFailures(stanza) { try await self.presence(stanza) }
         case "message":
-            // Only bounces matter; other messages need no answer (RFC 6120 §8.3: errors are never answered).
-            return await self.catchingStoreFailures(stanza) { try await self.bounce(stanza) }
+            // Errors are bounces, never answered (RFC 6120 §8.3); other messages may carry an owner's decision.
+            return await self.catchingStoreFailures(stanza) {
+                stanza[attribute: "type"] == "error" ? try await self.bounce(stanza) : try await self.message(stanza)
+            }
         case "iq":
             break
         default:
@@ -126,6 +128,8 @@ package struct PubSubService: Sendable {
             return PubSubOutcome(reply: iq.result())
         case (Namespace.pubsub, "pubsub", _):
             return try await self.pubsub(iq, payload)
+        case (Namespace.commands, "command", .set):
+            return try await self.command(iq, command: payload)
         case (Namespace.pubsubOwner, "pubsub", _):
             return try await self.owner(iq, payload)
         default:
@@ -148,7 +152,7 @@ package struct PubSubService: Sendable {
         case ("subscribe", .set):
             return try await self.subscribe(iq, pubsub: pubsub, subscribe: action)
         case ("unsubscribe", .set):
-            return PubSubOutcome(reply: try await self.unsubscribe(iq, unsubscribe: action))
+            return try await self.unsubscribe(iq, unsubscribe: action)
         case ("options", .get), ("options", .set):
             return PubSubOutcome(reply: try await self.options(iq, options: action))
         case ("default", .get):

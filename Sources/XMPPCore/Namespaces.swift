@@ -16,4 +16,5 @@ package enum Namespace {
     package static let rsm = "http://jabber.org/protocol/rsm"
     package static let shim = "http://jabber.org/protocol/shim"
     package static let delay = "urn:xmpp:delay"
+    package static let commands = "http://jabber.org/protocol/commands"
 }

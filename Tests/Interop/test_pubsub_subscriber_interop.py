@@ -42,15 +42,16 @@ SERVICE_FEATURES = {
     "http://jabber.org/protocol/disco#info",
     "http://jabber.org/protocol/disco#items",
     "urn:xmpp:ping",
+    "http://jabber.org/protocol/commands",
     NS_PUBSUB,
     *(NS_PUBSUB + "#" + f for f in (
         "access-authorize", "access-open", "access-whitelist", "auto-create", "config-node", "create-and-configure",
-        "create-nodes", "delete-items", "delete-nodes", "instant-nodes", "item-ids", "last-published",
+        "create-nodes", "delete-items", "delete-nodes", "get-pending", "instant-nodes", "item-ids", "last-published",
         "leased-subscription", "manage-subscriptions", "member-affiliation", "meta-data", "modify-affiliations",
         "multi-items", "multi-subscribe", "outcast-affiliation", "persistent-items", "presence-notifications",
         "publish", "publish-only-affiliation", "publish-options", "publisher-affiliation", "purge-nodes",
         "retract-items", "retrieve-affiliations", "retrieve-default", "retrieve-default-sub", "retrieve-items",
-        "retrieve-subscriptions", "rsm", "subscribe", "subscription-options",
+        "retrieve-subscriptions", "rsm", "subscribe", "subscription-notifications", "subscription-options",
     )),
 }
 

@@ -13,6 +13,7 @@ extension PubSubService {
         Namespace.discoInfo,
         Namespace.discoItems,
         Namespace.ping,
+        Namespace.commands,
         Namespace.pubsub,
         Namespace.pubsub + "#access-authorize",
         Namespace.pubsub + "#access-open",
@@ -23,6 +24,7 @@ extension PubSubService {
         Namespace.pubsub + "#create-nodes",
         Namespace.pubsub + "#delete-nodes",
         Namespace.pubsub + "#delete-items",
+        Namespace.pubsub + "#get-pending",
         Namespace.pubsub + "#item-ids",
         Namespace.pubsub + "#last-published",
         Namespace.pubsub + "#leased-subscription",
@@ -48,6 +50,7 @@ extension PubSubService {
         Namespace.pubsub + "#retrieve-subscriptions",
         Namespace.pubsub + "#rsm",
         Namespace.pubsub + "#subscribe",
+        Namespace.pubsub + "#subscription-notifications",
         Namespace.pubsub + "#subscription-options",
     ]
 
@@ -57,7 +60,6 @@ extension PubSubService {
             // XEP-0060 §5.3: a node's identity tells whether it is a leaf or a collection.
             let node = try await self.existingNode(nodeID)
             reply[attribute: "node"] = nodeID
-            try await self.expireItems(of: node)
             reply.append(
                 XMLElement(
                     "identity",
@@ -139,7 +141,17 @@ extension PubSubService {
     func discoItems(_ iq: IQ, query: XMLElement) async throws -> XMLElement {
         var reply = XMLElement("query", namespace: Namespace.discoItems)
         let service = self.domain.description
-        if let nodeID = query[attribute: "node"] {
+        if query[attribute: "node"] == Namespace.commands {
+            // XEP-0050 §2.2: the commands the service offers.
+            reply[attribute: "node"] = Namespace.commands
+            reply.append(
+                XMLElement(
+                    "item",
+                    namespace: Namespace.discoItems,
+                    attributes: ["jid": service, "node": Self.getPendingCommand, "name": "Get pending subscriptions"]
+                )
+            )
+        } else if let nodeID = query[attribute: "node"] {
             // XEP-0060 §5.5: a leaf node's items are listed by ItemID in the `name` attribute, to
             // those who may read them (§6.5.2).
             let node = try await self.existingNode(nodeID)
@@ -149,6 +161,7 @@ extension PubSubService {
                 subscriptions: try await self.requesterSubscriptions(iq.from, node: nodeID)
             )
             reply[attribute: "node"] = nodeID
+            try await self.expireItems(of: node)
             for itemID in try await self.store.itemIDs(node: nodeID) {
                 reply.append(
                     XMLElement("item", namespace: Namespace.discoItems, attributes: ["jid": service, "name": itemID])

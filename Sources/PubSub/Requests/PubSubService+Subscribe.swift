@@ -28,12 +28,13 @@ extension PubSubService {
             throw PubSubErrors.pendingSubscription
         }
         let subscription: Subscription
+        let newID = self.makeID()
         do {
             subscription = try await self.store.subscribe(
                 Subscription(
                     node: nodeID,
                     jid: jid,
-                    id: self.makeID(),
+                    id: newID,
                     state: state,
                     options: options
                 ),
@@ -67,6 +68,13 @@ extension PubSubService {
         if subscription.state == .subscribed, node.configuration.sendLastPublishedItem != .never {
             notifications = try await self.lastPublishedItem(node: node, subscriptions: [subscription])
         }
+        // A new subscription (not a re-subscribe answered with the existing one) concerns the owners.
+        if subscription.id == newID {
+            if subscription.state == .pending {
+                notifications += try await self.authorizationRequests(for: subscription, node: node)
+            }
+            notifications += try await self.ownersNotified(node: node, [subscription])
+        }
         return PubSubOutcome(reply: iq.result(reply), notifications: notifications)
     }
 
@@ -89,7 +97,7 @@ extension PubSubService {
         return result
     }
 
-    func unsubscribe(_ iq: IQ, unsubscribe: XMLElement) async throws -> XMLElement {
+    func unsubscribe(_ iq: IQ, unsubscribe: XMLElement) async throws -> PubSubOutcome {
         // §6.2.3.3: unsubscribing someone else is forbidden.
         let subscription = try await self.namedSubscription(
             unsubscribe,
@@ -104,7 +112,9 @@ extension PubSubService {
         self.logger.debug("unsubscribed", metadata: ["pubsub.node": "\(nodeID)", "xmpp.jid": "\(jid)"])
         var ended = subscription
         ended.state = .none
-        return iq.result(Self.pubsubPayload(Self.subscriptionElement(ended)))
+        let reply = iq.result(Self.pubsubPayload(Self.subscriptionElement(ended)))
+        guard let node = try await self.store.node(nodeID) else { return PubSubOutcome(reply: reply) }
+        return PubSubOutcome(reply: reply, notifications: try await self.ownersNotified(node: node, [ended]))
     }
 
     /// `<subscription node='…' jid='…' subid='…' subscription='…'/>`.
