@@ -201,6 +201,14 @@ class Client(slixmpp.ClientXMPP):
             MatchXPath(f"{{{self.default_ns}}}message/{{{NS_PUBSUB_EVENT}}}event"),
             lambda msg: self.events.put_nowait(msg),
         ))
+        # Other messages from the service: authorization forms (§8.6), affiliation notices (§8.9.4).
+        self.notices: asyncio.Queue = asyncio.Queue()
+        for name, xpath in (("form", f"{{{NS_DATA}}}x"), ("affiliations", f"{{{NS_PUBSUB}}}pubsub")):
+            self.register_handler(Callback(
+                f"interop service {name}",
+                MatchXPath(f"{{{self.default_ns}}}message/{xpath}"),
+                lambda msg: self.notices.put_nowait(msg) if msg["from"].bare == self.service else None,
+            ))
 
     async def start(self, send_presence: bool = True) -> "Client":
         loop = asyncio.get_running_loop()
@@ -302,6 +310,26 @@ class Client(slixmpp.ClientXMPP):
                     assert msg["from"].bare == self.service, f"event from {msg['from']}, not {self.service}"
                     return msg, earlier
             earlier.append(msg)
+
+    async def event_of(self, kind: str, node: str, timeout: float = EVENT_TIMEOUT) -> ET.Element:
+        """The next event whose <event/> child is `kind` (configuration, delete, purge, subscription)
+        for `node`; returns that child. Events of other kinds or nodes are skipped."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"{self.boundjid} got no <{kind} node={node!r}/> event within {timeout}s")
+            try:
+                msg = await asyncio.wait_for(self.events.get(), remaining)
+            except asyncio.TimeoutError:
+                continue
+            child = msg.xml.find(f"{{{NS_PUBSUB_EVENT}}}event/{{{NS_PUBSUB_EVENT}}}{kind}")
+            if child is not None and child.get("node") == node:
+                return child
+
+    async def next_notice(self, timeout: float = EVENT_TIMEOUT):
+        """The next non-event message from the service (an authorization form or affiliation notice)."""
+        return await asyncio.wait_for(self.notices.get(), timeout)
 
     # -- raw stanzas --
 
