@@ -2,7 +2,7 @@
 # Herald's private test/run stack: a throwaway PostgreSQL cluster and a Prosody with
 # the pubsub component declared, both on 127.0.0.1 only, data under <repo>/.data/PROFILE/.
 #
-#   stack.sh install            install missing Debian packages (libxml2-dev, pkg-config, prosody, slixmpp, pytest, openssl, postgresql-15)
+#   stack.sh install            install missing Debian packages (libxml2-dev, pkg-config, prosody, prosody-modules, slixmpp, pytest, openssl, postgresql-15)
 #   stack.sh up PROFILE         start (or keep running) Postgres + Prosody; PROFILE is "test" or "local"
 #   stack.sh down PROFILE       stop them (no error when not running)
 #   stack.sh status PROFILE     show what is running
@@ -64,7 +64,7 @@ cmd_install() {
     is_root || die "install must run as root (it uses apt-get)"
     local missing=()
     # libxml2-dev and pkg-config build Herald's CLibXML2 target; the rest is the stack and the tests.
-    for pkg in libxml2-dev pkg-config prosody python3-slixmpp python3-pytest openssl; do
+    for pkg in libxml2-dev pkg-config prosody prosody-modules python3-slixmpp python3-pytest openssl; do
         pkg_installed "$pkg" || missing+=("$pkg")
     done
     find_pg_bin || missing+=(postgresql-15)
@@ -352,7 +352,9 @@ https_interfaces = { "127.0.0.1" }
 http_ports = { }
 https_ports = { }
 
-modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "posix" }
+-- privilege: XEP-0356 (mod_privilege from prosody-modules), so that Herald may read rosters for the
+-- presence and roster access models (privileged_entities below).
+modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "posix", "privilege" }
 modules_disabled = { "s2s", "s2s_auth_certs", "offline" }
 
 authentication = "internal_hashed"
@@ -368,9 +370,14 @@ ssl = {
 }
 
 VirtualHost "$XMPP_DOMAIN"
+    privileged_entities = {
+        [$(lua_string "$COMPONENT_DOMAIN")] = { roster = "get"; };
+    }
 
 Component "$COMPONENT_DOMAIN"
     component_secret = $(lua_string "$COMPONENT_SECRET")
+    -- mod_privilege advertises the privileges when the component authenticates on this host.
+    modules_enabled = { "privilege" }
 EOF
 )
     if [ ! -f "$PROSODY_CFG" ] || [ "$(cat "$PROSODY_CFG")" != "$new" ]; then

@@ -27,6 +27,8 @@ package enum HeraldApplication {
             limits: configuration.pubsubLimits,
             policy: configuration.servicePolicy,
             bouncePolicy: configuration.bouncePolicy,
+            // XEP-0356 roster reads go out over the component stream; their answers bypass the pump.
+            rosterAccess: RosterAccess(request: { iq in try await connection.request(iq) }),
             logger: logger
         )
         let pump = StanzaPump(connection: connection, service: service, logger: logger) {

@@ -45,6 +45,20 @@ enum PubSubErrors {
     /// XEP-0060 §6.1.3.4, §6.5.9.8: a whitelist node and the entity is not on it.
     static let closedNode = StanzaError(.cancel, .notAllowed, applicationCondition: pubsubCondition("closed-node"))
 
+    /// XEP-0060 §6.1.3.2, §6.5.9.6: a presence node, and the entity does not get the owner's presence.
+    static let presenceSubscriptionRequired = StanzaError(
+        .auth,
+        .notAuthorized,
+        applicationCondition: pubsubCondition("presence-subscription-required")
+    )
+
+    /// XEP-0060 §6.1.3.3, §6.5.9.7: a roster node, and the entity is in no allowed roster group.
+    static let notInRosterGroup = StanzaError(
+        .auth,
+        .notAuthorized,
+        applicationCondition: pubsubCondition("not-in-roster-group")
+    )
+
     /// XEP-0060 §6.1.3.7: the entity already waits for approval.
     static let pendingSubscription = StanzaError(
         .auth,

@@ -13,6 +13,7 @@ package struct PubSubService: Sendable {
     package let policy: ServicePolicy
     package let bouncePolicy: BouncePolicy
     package let availability: Availability
+    package let rosterAccess: RosterAccess
     let notificationLog: NotificationLog
     let logger: Logger
     let now: @Sendable () -> Date
@@ -25,6 +26,7 @@ package struct PubSubService: Sendable {
         policy: ServicePolicy = ServicePolicy(),
         bouncePolicy: BouncePolicy = BouncePolicy(),
         availability: Availability = Availability(),
+        rosterAccess: RosterAccess = RosterAccess(),
         notificationLog: NotificationLog = NotificationLog(),
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
@@ -36,6 +38,7 @@ package struct PubSubService: Sendable {
         self.policy = policy
         self.bouncePolicy = bouncePolicy
         self.availability = availability
+        self.rosterAccess = rosterAccess
         self.notificationLog = notificationLog
         self.logger = logger
         self.now = now

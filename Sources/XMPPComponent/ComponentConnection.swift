@@ -29,6 +29,7 @@ package final class ComponentConnection: Service, Sendable {
     private let logger: Logger
     private let eventLoopGroup: any EventLoopGroup
     private let shared = Mutex(Shared())
+    private let requests = OutboundRequests()
 
     /// Stanzas from the server, in arrival order, across reconnects; ends when `run()` returns.
     package let inbound: BoundedStanzaQueue
@@ -54,6 +55,15 @@ package final class ComponentConnection: Service, Sendable {
         } catch {
             throw ComponentError(.connectionClosed, "the component stream closed before the stanza was written")
         }
+    }
+
+    /// Sends an IQ get or set and returns its result or error IQ (matched by id), or throws
+    /// `requestTimedOut`. Answers bypass `inbound`.
+    package func request(_ iq: XMLElement, timeout: Duration = .seconds(5)) async throws -> XMLElement {
+        guard let id = iq[attribute: "id"] else {
+            throw ComponentError(.protocolViolation, "an IQ request needs an id")
+        }
+        return try await self.requests.answer(id: id, timeout: timeout) { try await self.send(iq) }
     }
 
     package func run() async throws {
@@ -144,7 +154,9 @@ package final class ComponentConnection: Service, Sendable {
                 }
                 self.logger.info("component connected", metadata: ["xmpp.domain": "\(self.configuration.domain)"])
             case .deliver(let stanza):
-                await self.inbound.push(stanza)
+                if !self.requests.claim(stanza) {
+                    await self.inbound.push(stanza)
+                }
             case .sendStreamErrorAndClose(let streamError, let error):
                 let bytes = XMLSerializer.serialize(streamError.element, inheritedNamespace: Namespace.component)
                 try? await outbound.write(ByteBuffer(string: bytes + "</stream:stream>"))

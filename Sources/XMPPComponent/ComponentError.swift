@@ -2,7 +2,7 @@
 package struct ComponentError: Error, Sendable, Hashable, CustomStringConvertible {
     package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: Sendable, Hashable {
-            case secretRejected, streamError, protocolViolation, notConnected, connectionClosed
+            case secretRejected, streamError, protocolViolation, notConnected, connectionClosed, requestTimedOut
         }
 
         private let base: Base
@@ -18,6 +18,8 @@ package struct ComponentError: Error, Sendable, Hashable, CustomStringConvertibl
         package static let notConnected = Code(.notConnected)
         /// The server closed the stream or the TCP connection.
         package static let connectionClosed = Code(.connectionClosed)
+        /// An IQ Herald sent got no answer in time.
+        package static let requestTimedOut = Code(.requestTimedOut)
 
         package var description: String { "\(self.base)" }
     }

@@ -17,4 +17,6 @@ package enum Namespace {
     package static let shim = "http://jabber.org/protocol/shim"
     package static let delay = "urn:xmpp:delay"
     package static let commands = "http://jabber.org/protocol/commands"
+    package static let roster = "jabber:iq:roster"
+    package static let privilege = "urn:xmpp:privilege:2"
 }

@@ -16,6 +16,7 @@ from harness import (
     StackConfig,
     connected,
     data_form,
+    eventually,
     expect_error,
     form_of,
     form_values,
@@ -302,4 +303,51 @@ def test_access_models_through_the_stack(herald: Herald, stack: StackConfig):
                 "authorize": ("pending", "not-authorized"),
                 "whitelist": ("not-allowed", "not-allowed"),
             }, outcomes
+    run(body())
+
+
+def test_presence_and_roster_access_models_through_xep_0356(herald: Herald, stack: StackConfig):
+    """§4.5 presence and roster models: Prosody's mod_privilege grants Herald roster reads (XEP-0356),
+    and alice's real roster decides. bob shares presence with alice and is in her group "friends";
+    carol is not in her roster."""
+    roster_ns = "jabber:iq:roster"
+
+    async def roster_set(client, jid: str, groups=(), remove=False):
+        attrs = f"jid='{jid}'" + (" subscription='remove'" if remove else "")
+        inner = "".join(f"<group>{g}</group>" for g in groups)
+        await client.iq("set", f"<query xmlns='{roster_ns}'><item {attrs}>{inner}</item></query>", to=None)
+
+    async def body():
+        async with connected(stack, "alice", "bob", "carol") as (alice, bob, carol):
+            info = await alice.disco_info()
+            features = {f.get("var") for f in info.xml.iter(f"{{{NS_DISCO_INFO}}}feature")}
+            assert {NS_PUBSUB + "#access-presence", NS_PUBSUB + "#access-roster"} <= features, features
+            presence_node, roster_node = unique_node("presence"), unique_node("roster")
+            await alice.create_node(presence_node, {"pubsub#access_model": "presence"})
+            await alice.create_node(roster_node, {"pubsub#access_model": "roster",
+                                                  "pubsub#roster_groups_allowed": ["friends"]})
+            try:
+                # Not yet a contact: refused with the conditions of §6.1.3.2 and §6.1.3.3.
+                await expect_error(bob.subscribe_xml(presence_node), "auth", "not-authorized",
+                                   "presence-subscription-required")
+                await roster_set(alice, stack.jid("bob"), groups=["friends"])
+                bob.send_presence(pto=stack.jid("alice"), ptype="subscribe")  # alice's client approves it
+
+                async def subscribed():
+                    try:
+                        await bob.subscribe_xml(presence_node)
+                        return True
+                    except IqError:
+                        return False
+                await eventually(subscribed, "bob admitted to the presence node once alice shares presence")
+                await bob.subscribe_xml(roster_node)
+                await alice.publish_xml(presence_node, entry("p1"))
+                await bob.next_item_event(presence_node, "p1")
+                await expect_error(carol.subscribe_xml(presence_node), "auth", "not-authorized",
+                                   "presence-subscription-required")
+                await expect_error(carol.subscribe_xml(roster_node), "auth", "not-authorized", "not-in-roster-group")
+                await expect_error(carol.items(roster_node), "auth", "not-authorized", "not-in-roster-group")
+            finally:
+                await roster_set(alice, stack.jid("bob"), remove=True)
+                await roster_set(bob, stack.jid("alice"), remove=True)
     run(body())

@@ -45,7 +45,8 @@ SERVICE_FEATURES = {
     "http://jabber.org/protocol/commands",
     NS_PUBSUB,
     *(NS_PUBSUB + "#" + f for f in (
-        "access-authorize", "access-open", "access-whitelist", "auto-create", "config-node", "create-and-configure",
+        # access-presence and access-roster: the test stack's Prosody grants roster reads (XEP-0356).
+        "access-authorize", "access-open", "access-presence", "access-roster", "access-whitelist", "auto-create", "config-node", "create-and-configure",
         "create-nodes", "delete-items", "delete-nodes", "get-pending", "instant-nodes", "item-ids", "last-published",
         "leased-subscription", "manage-subscriptions", "member-affiliation", "meta-data", "modify-affiliations",
         "multi-items", "multi-subscribe", "outcast-affiliation", "persistent-items", "presence-notifications",

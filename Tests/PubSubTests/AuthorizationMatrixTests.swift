@@ -58,6 +58,9 @@ import XMPPCore
                 case .open: return "yes"
                 case .whitelist: return "no: closed-node"
                 case .authorize: return action == .subscribe ? "pending" : "no: not-subscribed"
+                // Bob shares presence with alice, in her roster group "family" (see `observed`).
+                case .presence: return "yes"
+                case .roster: return "no: not-in-roster-group"
                 }
             }
         case .publish, .retractOwn:
@@ -74,9 +77,15 @@ import XMPPCore
     /// What the service does: alice owns node `n` (with an item of hers and one of bob's), bob has
     /// `affiliation`, and bob makes the request.
     static func observed(_ affiliation: Affiliation, _ model: AccessModel, _ action: Action) async throws -> String {
-        let harness = try PubSubTestHarness()
-        try await harness.create("n", config: ["pubsub#access_model": model.rawValue])
         let bob = try JID("bob@localhost")
+        let harness = try PubSubTestHarness(
+            rosters: [try JID("alice@localhost"): [RosterItem(jid: bob, subscription: "both", groups: ["family"])]]
+        )
+        try await harness.grantRosterAccess()
+        try await harness.create(
+            "n",
+            config: ["pubsub#access_model": model.rawValue, "pubsub#roster_groups_allowed": "friends"]
+        )
         for (id, publisher) in [("alices", try JID("alice@localhost")), ("bobs", bob)] {
             try await harness.store.publish(
                 Item(id: id, payload: nil, publisher: publisher, publishedAt: harness.clock.now),
@@ -119,6 +128,8 @@ import XMPPCore
             "`yes`: allowed. `pending`: the subscription waits for an owner's approval. `no: x`: refused with the",
             "error condition `x` (a `pubsub#errors` condition where XEP-0060 names one). Publishing follows the",
             "default `pubsub#publish_model` (`publishers`). Service administrators act as owners everywhere.",
+            "For `presence` and `roster` (read through XEP-0356), the entity without affiliation is in the owner's",
+            "roster with subscription `both`, in the group `family`, while the node allows the group `friends`.",
         ]
         for model in Self.accessModels {
             lines += ["", "## Access model `\(model.rawValue)`", ""]

@@ -16,7 +16,8 @@ struct PubSubTestHarness {
     init(
         limits: PubSubLimits = PubSubLimits(),
         policy: ServicePolicy = ServicePolicy(),
-        bouncePolicy: BouncePolicy = BouncePolicy()
+        bouncePolicy: BouncePolicy = BouncePolicy(),
+        rosters: [JID: [RosterItem]] = [:]
     ) throws {
         let counter = IDCounter()
         let clock = self.clock
@@ -26,9 +27,39 @@ struct PubSubTestHarness {
             limits: limits,
             policy: policy,
             bouncePolicy: bouncePolicy,
+            rosterAccess: RosterAccess(request: { iq in Self.rosterAnswer(iq, rosters) }),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             now: { clock.now },
             makeID: { counter.next() }
+        )
+    }
+
+    /// What the owner's XMPP server answers to a roster read (XEP-0356): the roster, or
+    /// `item-not-found` for an account it does not know.
+    static func rosterAnswer(_ iq: XMLElement, _ rosters: [JID: [RosterItem]]) -> XMLElement {
+        let request = IQ(iq)!
+        guard let roster = rosters[request.to] else { return request.error(StanzaError(.cancel, .itemNotFound)) }
+        let items = roster.map { item in
+            XMLElement(
+                "item",
+                namespace: Namespace.roster,
+                attributes: [
+                    XMLAttribute("jid", value: item.jid.description),
+                    XMLAttribute("subscription", value: item.subscription),
+                ],
+                children: item.groups.map {
+                    .element(XMLElement("group", namespace: Namespace.roster, children: [.text($0)]))
+                }
+            )
+        }
+        return request.result(XMLElement("query", namespace: Namespace.roster, children: items.map { .element($0) }))
+    }
+
+    /// The XMPP server `localhost` grants roster reads (XEP-0356 §4.2), as Prosody's mod_privilege does.
+    func grantRosterAccess() async throws {
+        _ = try await self.send(
+            "<message from='localhost' to='pubsub.localhost'><privilege xmlns='urn:xmpp:privilege:2'>"
+                + "<perm access='roster' type='get'/><perm access='presence' type='roster'/></privilege></message>"
         )
     }
 

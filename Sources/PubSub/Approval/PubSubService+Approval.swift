@@ -45,6 +45,14 @@ extension PubSubService {
     /// A `<message/>` that is not an error: an owner's answer to an authorization form, or nothing
     /// Herald acts on. A refused answer gets an error message back (RFC 6120 §8.3).
     func message(_ stanza: XMLElement) async throws -> PubSubOutcome {
+        if let privilege = stanza.child("privilege", namespace: Namespace.privilege),
+            let server = stanza[attribute: "from"].flatMap({ try? JID($0) }),
+            server.localpart == nil, server.resourcepart == nil
+        {
+            let readable = self.rosterAccess.advertised(privilege, by: server)
+            self.logger.info("server privileges", metadata: ["xmpp.from": "\(server)", "xmpp.roster": "\(readable)"])
+            return .none
+        }
         guard
             let form = stanza.elements.lazy.compactMap(DataForm.init).first(where: {
                 $0.formType == Self.authorizationFormType

@@ -36,7 +36,7 @@ extension NodeConfiguration {
             self.maxPayloadSize = try Self.bound(value, max: .max, field: field.name)
         case "pubsub#access_model":
             guard let model = AccessModel(rawValue: value) else {
-                // XEP-0060 §8.1.3.4 (presence and roster need the owner's roster: see AccessModel).
+                // XEP-0060 §8.1.3.4.
                 throw StanzaError(
                     .modify,
                     .notAcceptable,

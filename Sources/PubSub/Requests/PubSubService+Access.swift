@@ -3,8 +3,8 @@ import XMPPCore
 
 /// The access-model rules of XEP-0060 §4.5 for subscribing (§6.1.3) and reading items (§6.5.2).
 extension PubSubService {
-    /// The state a new subscription gets, or the error that refuses it.
-    func subscriptionState(_ node: Node, affiliation: Affiliation) throws -> SubscriptionState {
+    /// The state a new subscription of `entity` gets, or the error that refuses it.
+    func subscriptionState(_ node: Node, affiliation: Affiliation, entity: JID) async throws -> SubscriptionState {
         switch affiliation {
         case .outcast, .publishOnly: throw PubSubErrors.forbidden  // §6.1.3.8; §4.1 table 3
         case .owner, .publisher, .member: return .subscribed
@@ -14,11 +14,19 @@ extension PubSubService {
         case .open: return .subscribed
         case .whitelist: throw PubSubErrors.closedNode
         case .authorize: return .pending
+        case .presence, .roster:
+            try await self.checkRoster(node, entity: entity)
+            return .subscribed
         }
     }
 
-    /// Throws unless the requester may read the node's items; `subscriptions` are the requester's own.
-    func checkRetrieveAccess(_ node: Node, affiliation: Affiliation, subscriptions: [Subscription]) throws {
+    /// Throws unless `entity` may read the node's items; `subscriptions` are its own.
+    func checkRetrieveAccess(
+        _ node: Node,
+        affiliation: Affiliation,
+        entity: JID,
+        subscriptions: [Subscription]
+    ) async throws {
         switch affiliation {
         case .outcast, .publishOnly: throw PubSubErrors.forbidden
         case .owner, .publisher, .member: return
@@ -31,7 +39,42 @@ extension PubSubService {
             guard subscriptions.contains(where: { $0.state == .subscribed }) else {
                 throw PubSubErrors.notSubscribedToRead
             }
+        case .presence, .roster:
+            try await self.checkRoster(node, entity: entity)
         }
+    }
+
+    /// §4.5: `presence` admits the contacts an owner shares presence with (subscription `from` or
+    /// `both` in the owner's roster, §6.1.3.2); `roster` admits those of them in an allowed roster
+    /// group (§6.1.3.3). Each owner's roster is read fresh, so a change there counts at once.
+    private func checkRoster(_ node: Node, entity: JID) async throws {
+        let owners = try await self.store.affiliations(node: node.id).filter { $0.value == .owner }.keys
+            .sorted { $0.description < $1.description }
+        var readAny = false
+        for owner in owners where self.rosterAccess.canRead(rosterOf: owner) {
+            let roster: [RosterItem]
+            do {
+                roster = try await self.rosterAccess.roster(of: owner, service: self.domain, id: self.makeID())
+            } catch {
+                self.logger.warning(
+                    "roster not read",
+                    metadata: ["pubsub.node": "\(node.id)", "xmpp.jid": "\(owner)", "error": "\(error)"]
+                )
+                continue
+            }
+            readAny = true
+            guard let item = roster.first(where: { $0.jid == entity.bare }), item.receivesPresence else { continue }
+            if node.configuration.accessModel == .presence
+                || !Set(item.groups).isDisjoint(with: node.configuration.rosterGroupsAllowed)
+            {
+                return
+            }
+        }
+        guard readAny else {
+            throw StanzaError(.wait, .internalServerError, text: "the node owner's roster cannot be read now")
+        }
+        throw node.configuration.accessModel == .presence
+            ? PubSubErrors.presenceSubscriptionRequired : PubSubErrors.notInRosterGroup
     }
 
     /// The one subscription a request means (§6.2.3.1, §6.2.3.5): the one named by `subid`, or the

@@ -23,7 +23,7 @@ extension PubSubService {
         if form.type == "cancel" { return PubSubOutcome(reply: iq.result()) }
         guard form.type == "submit" else { throw PubSubErrors.badRequest("the configuration form must be submitted") }
         var updated = node
-        updated.configuration = try self.configuration(applying: form, to: node.configuration)
+        updated.configuration = try self.configuration(applying: form, to: node.configuration, requester: iq.from)
         try await self.store.configure(node: node.id, updated.configuration)
         self.logger.debug("node configured", metadata: ["pubsub.node": "\(node.id)", "xmpp.from": "\(iq.from)"])
         let configuration = updated.configuration
@@ -71,18 +71,32 @@ extension PubSubService {
     }
 
     /// `base` with a submitted `pubsub#node_config` form applied, checked against the service's limits.
-    func configuration(applying form: DataForm, to base: NodeConfiguration) throws -> NodeConfiguration {
+    func configuration(
+        applying form: DataForm,
+        to base: NodeConfiguration,
+        requester: JID
+    ) throws -> NodeConfiguration {
         guard form.formType == NodeConfiguration.formType else {
             throw PubSubErrors.badRequest("the configuration form must have FORM_TYPE \(NodeConfiguration.formType)")
         }
         var configuration = base
         try configuration.apply(form)
-        try self.checkLimits(configuration)
+        try self.check(configuration, requester: requester)
         return configuration
     }
 
-    /// A node may narrow the service's limits, never widen them.
-    func checkLimits(_ configuration: NodeConfiguration) throws {
+    /// A node may narrow the service's limits, never widen them, and may use the presence and roster
+    /// access models only where the requester's server lets Herald read rosters (XEP-0356).
+    func check(_ configuration: NodeConfiguration, requester: JID) throws {
+        if configuration.accessModel.needsRoster, !self.rosterAccess.canRead(rosterOf: requester) {
+            throw StanzaError(
+                .modify,
+                .notAcceptable,
+                applicationCondition: PubSubErrors.pubsubCondition("unsupported-access-model"),
+                text: "the \(configuration.accessModel.rawValue) access model needs roster access (XEP-0356) "
+                    + "from \(requester.domainpart), which it has not granted"
+            )
+        }
         if let size = configuration.maxPayloadSize, size > self.limits.maxPayloadBytes {
             throw StanzaError(
                 .modify,

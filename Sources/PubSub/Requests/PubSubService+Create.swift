@@ -24,7 +24,7 @@ extension PubSubService {
                 throw PubSubErrors.badRequest("<configure/> must follow <create/> and have no node attribute")
             }
             if let form = configure.elements.lazy.compactMap(DataForm.init).first {
-                configuration = try self.configuration(applying: form, to: configuration)
+                configuration = try self.configuration(applying: form, to: configuration, requester: iq.from)
             }
         }
         // XEP-0060 §8.1.2: an instant node gets a unique NodeID from the service.

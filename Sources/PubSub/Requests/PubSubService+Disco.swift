@@ -6,7 +6,13 @@ import XMPPCore
 extension PubSubService {
     /// Features Herald really implements; a feature is listed only once its use case works.
     var features: [String] {
-        Self.alwaysOffered + (self.policy.instantNodes ? [Namespace.pubsub + "#instant-nodes"] : [])
+        var features = Self.alwaysOffered
+        if self.policy.instantNodes { features.append(Namespace.pubsub + "#instant-nodes") }
+        // XEP-0356: only once a server lets Herald read its accounts' rosters.
+        if self.rosterAccess.isGranted {
+            features += [Namespace.pubsub + "#access-presence", Namespace.pubsub + "#access-roster"]
+        }
+        return features
     }
 
     private static let alwaysOffered: [String] = [
@@ -155,9 +161,10 @@ extension PubSubService {
             // XEP-0060 §5.5: a leaf node's items are listed by ItemID in the `name` attribute, to
             // those who may read them (§6.5.2).
             let node = try await self.existingNode(nodeID)
-            try self.checkRetrieveAccess(
+            try await self.checkRetrieveAccess(
                 node,
                 affiliation: try await self.affiliation(iq.from, node: nodeID),
+                entity: iq.from,
                 subscriptions: try await self.requesterSubscriptions(iq.from, node: nodeID)
             )
             reply[attribute: "node"] = nodeID

@@ -28,7 +28,7 @@ extension PubSubService {
                 notSubscribed: PubSubErrors.invalidSubID
             )
         }
-        try self.checkRetrieveAccess(node, affiliation: affiliation, subscriptions: own)
+        try await self.checkRetrieveAccess(node, affiliation: affiliation, entity: iq.from, subscriptions: own)
         // §6.5.9.4: a transient node keeps nothing to return.
         guard node.configuration.persistItems else { throw PubSubErrors.unsupported("persistent-items") }
         try await self.expireItems(of: node)

@@ -65,7 +65,7 @@ extension PubSubService {
         var configuration = NodeConfiguration()
         if let preconditions {
             try configuration.apply(preconditions)
-            try self.checkLimits(configuration)
+            try self.check(configuration, requester: publisher)
         }
         let node = Node(id: nodeID, configuration: configuration, creator: publisher.bare, createdAt: self.now())
         do {

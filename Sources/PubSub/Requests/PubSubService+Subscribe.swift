@@ -18,7 +18,7 @@ extension PubSubService {
         guard node.configuration.allowSubscriptions || affiliation == .owner else {
             throw StanzaError(.cancel, .notAllowed, text: "the node does not accept subscriptions")
         }
-        let state = try self.subscriptionState(node, affiliation: affiliation)
+        let state = try await self.subscriptionState(node, affiliation: affiliation, entity: jid)
         var options = requestedOptions ?? SubscriptionOptions()
         if node.configuration.temporarySubscriptions, options.expire == nil {
             options.expire = .presence  // pubsub#tempsub

@@ -1,0 +1,42 @@
+import Synchronization
+package import XMPPCore
+
+/// IQ requests Herald sends itself (XEP-0356 roster reads), waiting for their answers. The reader
+/// hands each inbound `result`/`error` IQ here first, so an answer reaches its waiting request
+/// even while the stanza pump is busy with the stanza that caused the request.
+final class OutboundRequests: Sendable {
+    private typealias Answer = AsyncThrowingStream<XMLElement, any Error>
+    private let waiting = Mutex<[String: Answer.Continuation]>([:])
+
+    /// Registers `id`, runs `send`, and returns the answer, or throws `requestTimedOut` after `timeout`.
+    func answer(id: String, timeout: Duration, send: () async throws -> Void) async throws -> XMLElement {
+        let (answers, continuation) = Answer.makeStream()
+        // Registered before sending, so that no answer can arrive unclaimed.
+        self.waiting.withLock { $0[id] = continuation }
+        defer { self.waiting.withLock { $0.removeValue(forKey: id) }?.finish() }
+        try await send()
+        return try await withThrowingTaskGroup(of: XMLElement.self) { group in
+            group.addTask {
+                for try await answer in answers { return answer }
+                throw ComponentError(.connectionClosed, "IQ \(id) was abandoned")
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw ComponentError(.requestTimedOut, "no answer to IQ \(id) within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    /// Takes an inbound stanza if it answers a waiting request.
+    func claim(_ stanza: XMLElement) -> Bool {
+        guard stanza.name == "iq", let type = stanza[attribute: "type"], type == "result" || type == "error",
+            let id = stanza[attribute: "id"],
+            let continuation = self.waiting.withLock({ $0.removeValue(forKey: id) })
+        else { return false }
+        continuation.yield(stanza)
+        continuation.finish()
+        return true
+    }
+}
