@@ -351,3 +351,52 @@ def test_presence_and_roster_access_models_through_xep_0356(herald: Herald, stac
                 await roster_set(alice, stack.jid("bob"), remove=True)
                 await roster_set(bob, stack.jid("alice"), remove=True)
     run(body())
+
+
+def test_owner_state_survives_restart(herald: Herald, stack: StackConfig):
+    """Configuration set by the owner, affiliations and a pending subscription are in PostgreSQL:
+    after a restart they are the same, and the pending one can still be approved."""
+    async def body():
+        async with connected(stack, "alice", "bob", "carol") as (alice, bob, carol):
+            node = unique_node("owner-durable")
+            await alice.create_node(node, {"pubsub#access_model": "authorize"})
+            await alice["xep_0060"].set_node_config(alice.service, node, submitted({
+                "pubsub#notify_sub": "1", "pubsub#item_expire": "86400", "pubsub#max_payload_size": "4096",
+                "pubsub#contact": [stack.jid("alice")], "pubsub#language": "en",
+            }), timeout=5)
+            await alice["xep_0060"].modify_affiliations(
+                alice.service, node, [(stack.jid("carol"), "outcast")], timeout=5)
+            await bob.subscribe_xml(node)  # pending
+
+            async def snapshot():
+                config = await alice["xep_0060"].get_node_config(alice.service, node, timeout=5)
+                form = config.xml.find(f"{{{NS_OWNER}}}pubsub/{{{NS_OWNER}}}configure/{{{NS_DATA}}}x")
+                affiliations = owner_list(
+                    await alice["xep_0060"].get_node_affiliations(alice.service, node, timeout=5),
+                    "affiliations", "affiliation")
+                mine = await bob.pubsub("get", f"<subscriptions node='{node}'/>")
+                states = [s.get("subscription") for s in mine.xml.iter(f"{{{NS_PUBSUB}}}subscription")]
+                return form_values(form), affiliations, states
+
+            before = await snapshot()
+            assert before[0]["pubsub#item_expire"] == ["86400"] and before[1][stack.jid("carol")] == "outcast"
+            assert before[2] == ["pending"]
+            await herald.restart()
+            after = await snapshot()
+            assert after == before, f"changed across the restart:\n  before {before}\n  after  {after}"
+
+            first = await alice.iq("set", f"<command xmlns='{NS_COMMANDS}' node='{NS_PUBSUB}#get-pending' action='execute'/>")
+            choice = data_form(None, {"pubsub#node": node})
+            await alice.iq("set", f"<command xmlns='{NS_COMMANDS}' node='{NS_PUBSUB}#get-pending' "
+                                  f"sessionid='{first.xml.find(f'{{{NS_COMMANDS}}}command').get('sessionid')}'>"
+                                  f"{choice}</command>")
+            form = form_values((await alice.next_notice()).xml.find(f"{{{NS_DATA}}}x"))
+            answer = alice.Message()
+            answer["to"] = alice.service
+            answer.append(ET.fromstring(data_form(AUTHORIZATION, {
+                "pubsub#subid": form["pubsub#subid"][0], "pubsub#node": node,
+                "pubsub#subscriber_jid": stack.jid("bob"), "pubsub#allow": "1"})))
+            answer.send()
+            assert (await bob.event_of("subscription", node)).get("subscription") == "subscribed"
+            await expect_error(carol.subscribe_xml(node), "auth", "forbidden")
+    run(body())
