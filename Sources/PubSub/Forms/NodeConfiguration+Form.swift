@@ -62,11 +62,12 @@ extension NodeConfiguration {
         case "pubsub#subscribe": self.allowSubscriptions = try FormValue.boolean(field, invalid: invalid)
         case "pubsub#tempsub": self.temporarySubscriptions = try FormValue.boolean(field, invalid: invalid)
         case "pubsub#contact":
-            for value in field.values where (try? JID(value)) == nil {
+            let contacts = field.values.filter { !$0.isEmpty }
+            for value in contacts where (try? JID(value)) == nil {
                 throw StanzaError(.modify, .notAcceptable, text: "pubsub#contact: '\(value)' is not a JID")
             }
-            self.contacts = field.values
-        case "pubsub#roster_groups_allowed": self.rosterGroupsAllowed = field.values
+            self.contacts = contacts
+        case "pubsub#roster_groups_allowed": self.rosterGroupsAllowed = field.values.filter { !$0.isEmpty }
         case "pubsub#node_type":
             guard value == "leaf" else { throw PubSubErrors.unsupported("collections") }
         case "pubsub#collection", "pubsub#children", "pubsub#children_association_policy",

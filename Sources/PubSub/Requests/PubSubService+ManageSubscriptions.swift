@@ -30,7 +30,7 @@ extension PubSubService {
             let unchanged =
                 current.isEmpty ? [Subscription(node: node.id, jid: jid, id: subid ?? "", state: .none)] : current
             switch SubscriptionState(rawValue: requested) {
-            case SubscriptionState.none?:
+            case SubscriptionState.none? where subid == nil || !current.isEmpty:
                 for subscription in current
                 where try await self.store.unsubscribe(node: node.id, jid: jid, subscriptionID: subscription.id) > 0 {
                     var ended = subscription
