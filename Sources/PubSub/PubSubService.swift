@@ -131,6 +131,10 @@ package struct PubSubService: Sendable {
             return PubSubOutcome(reply: iq.result())
         case (Namespace.pubsub, "pubsub", _):
             return try await self.pubsub(iq, payload)
+        case (Namespace.roster, "query", .set):
+            // XEP-0356 §3: a server may push roster changes; RFC 6121 §2.1.6 asks for a result. Rosters
+            // are read fresh when needed, so the push itself is not kept.
+            return PubSubOutcome(reply: iq.result())
         case (Namespace.commands, "command", .set):
             return try await self.command(iq, command: payload)
         case (Namespace.pubsubOwner, "pubsub", _):

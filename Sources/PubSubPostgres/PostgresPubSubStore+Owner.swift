@@ -57,7 +57,7 @@ extension PostgresPubSubStore {
     package func setAffiliations(node: String, _ changes: [JID: Affiliation]) async throws -> AffiliationEffects {
         let removed = changes.filter { $0.value == .none }.map(\.key.bare.description)
         let set = changes.filter { $0.value != .none }
-        let outcasts = set.filter { $0.value == .outcast }.map(\.key.bare.description)
+        let outcasts = set.filter { !$0.value.maySubscribe }.map(\.key.bare.description)
         let approving = set.filter { [.owner, .publisher, .member].contains($0.value) }.map(\.key.bare.description)
         return try await self.withTransaction { connection in
             // The node row's lock serializes affiliation changes, so two owners removing each other

@@ -60,10 +60,10 @@ package final class ComponentConnection: Service, Sendable {
     /// Sends an IQ get or set and returns its result or error IQ (matched by id), or throws
     /// `requestTimedOut`. Answers bypass `inbound`.
     package func request(_ iq: XMLElement, timeout: Duration = .seconds(5)) async throws -> XMLElement {
-        guard let id = iq[attribute: "id"] else {
-            throw ComponentError(.protocolViolation, "an IQ request needs an id")
+        guard let id = iq[attribute: "id"], let to = iq[attribute: "to"] else {
+            throw ComponentError(.protocolViolation, "an IQ request needs an id and an addressee")
         }
-        return try await self.requests.answer(id: id, timeout: timeout) { try await self.send(iq) }
+        return try await self.requests.answer(id: id, from: to, timeout: timeout) { try await self.send(iq) }
     }
 
     package func run() async throws {

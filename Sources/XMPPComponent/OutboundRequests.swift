@@ -6,14 +6,21 @@ package import XMPPCore
 /// even while the stanza pump is busy with the stanza that caused the request.
 final class OutboundRequests: Sendable {
     private typealias Answer = AsyncThrowingStream<XMLElement, any Error>
-    private let waiting = Mutex<[String: Answer.Continuation]>([:])
+    /// By IQ id: who must answer, and where the answer goes.
+    private let waiting = Mutex<[String: (from: String, continuation: Answer.Continuation)]>([:])
 
-    /// Registers `id`, runs `send`, and returns the answer, or throws `requestTimedOut` after `timeout`.
-    func answer(id: String, timeout: Duration, send: () async throws -> Void) async throws -> XMLElement {
+    /// Registers `id`, runs `send`, and returns the answer from `responder` (RFC 6120 §8.1.2.1: the
+    /// addressee of the request), or throws `requestTimedOut` after `timeout`.
+    func answer(
+        id: String,
+        from responder: String,
+        timeout: Duration,
+        send: () async throws -> Void
+    ) async throws -> XMLElement {
         let (answers, continuation) = Answer.makeStream()
         // Registered before sending, so that no answer can arrive unclaimed.
-        self.waiting.withLock { $0[id] = continuation }
-        defer { self.waiting.withLock { $0.removeValue(forKey: id) }?.finish() }
+        self.waiting.withLock { $0[id] = (responder, continuation) }
+        defer { self.waiting.withLock { $0.removeValue(forKey: id) }?.continuation.finish() }
         try await send()
         return try await withThrowingTaskGroup(of: XMLElement.self) { group in
             group.addTask {
@@ -32,8 +39,11 @@ final class OutboundRequests: Sendable {
     /// Takes an inbound stanza if it answers a waiting request.
     func claim(_ stanza: XMLElement) -> Bool {
         guard stanza.name == "iq", let type = stanza[attribute: "type"], type == "result" || type == "error",
-            let id = stanza[attribute: "id"],
-            let continuation = self.waiting.withLock({ $0.removeValue(forKey: id) })
+            let id = stanza[attribute: "id"], let from = stanza[attribute: "from"],
+            let continuation = self.waiting.withLock({ waiting -> Answer.Continuation? in
+                guard waiting[id]?.from == from else { return nil }
+                return waiting.removeValue(forKey: id)?.continuation
+            })
         else { return false }
         continuation.yield(stanza)
         continuation.finish()

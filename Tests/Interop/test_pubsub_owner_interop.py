@@ -268,7 +268,7 @@ def test_creation_policy_admins_and_node_cap(herald_factory, stack: StackConfig)
             node = unique_node("policy")
             await expect_error(bob.create_node(unique_node("bobs")), "auth", "forbidden")
             await expect_error(bob.publish_xml(unique_node("auto"), entry("x")), "auth", "forbidden")
-            await expect_error(alice.pubsub("set", "<create/>"), "modify", "bad-request", "nodeid-required")
+            await expect_error(alice.pubsub("set", "<create/>"), "modify", "not-acceptable", "nodeid-required")
             await alice.create_node(node)
             await expect_error(alice.create_node(unique_node("second")), "wait", "resource-constraint")
             await carol["xep_0060"].modify_affiliations(

@@ -671,7 +671,7 @@ def test_presence_based_delivery(herald: Herald, stack: StackConfig):
             await alice.publish_xml(marker, entry("m1"))
             for bob in (bob1, bob2):  # bob's bare JID is available (bob1): every resource gets it
                 _, earlier = await bob.event_until(node, "p1")
-                assert earlier == []
+                no_event(earlier, node)  # other nodes' last items may come with the presence
             _, earlier = await alice.event_until(marker, "m1")
             no_event(earlier, node)  # alice never told the service she is available
 
@@ -770,12 +770,12 @@ def test_send_last_published_item_on_sub_and_presence(herald: Herald, stack: Sta
             async with connected(stack, "bob") as (bob2,):
                 bob2.directed_presence()
                 msg, earlier = await bob2.event_until(presence_node, "last-p")
-                assert earlier == []
+                no_event(earlier, presence_node)
                 assert msg["to"] == bob2.boundjid, "sent to the session that became available"
                 assert_recent(delay_stamp(msg))
                 await alice.publish_xml(sub_node, entry("marker"))
                 _, earlier = await bob2.event_until(sub_node, "marker")
-                assert earlier == [], f"on_sub node sent on presence: {[event_items(m) for m in earlier]}"
+                no_event(earlier, sub_node)  # the on_sub node sent nothing on presence
                 _, earlier = await bob1.event_until(sub_node, "marker")
                 assert earlier == [], "only the new session gets the last item again"
 

@@ -77,8 +77,16 @@ extension StoreContractTests {
                 reuse: .any,
                 limit: .max
             )
-            let effects = try await store.setAffiliations(node: id, [Self.bob: .outcast, Self.carol: .publisher])
-            #expect(effects.removed.map(\.id) == ["b1"])
+            _ = try await store.subscribe(
+                Subscription(node: id, jid: JID("dave@localhost"), id: "d1"),
+                reuse: .any,
+                limit: .max
+            )
+            let effects = try await store.setAffiliations(
+                node: id,
+                [Self.bob: .outcast, Self.carol: .publisher, JID("dave@localhost"): .publishOnly]
+            )
+            #expect(Set(effects.removed.map(\.id)) == ["b1", "d1"])
             #expect(effects.approved.map(\.id) == ["c1"] && effects.approved.first?.state == .subscribed)
             #expect(try await store.subscriptions(node: id).map(\.id) == ["c1"])
             #expect(try await store.subscriptions(node: id).first?.state == .subscribed)

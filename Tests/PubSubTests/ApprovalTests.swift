@@ -119,6 +119,16 @@ import XMPPCore
         #expect(Self.fields(try #require(second.notifications.first))["pubsub#subscriber_jid"] == "bob@localhost")
     }
 
+    @Test func administratorsGetThePendingFormsToo() async throws {
+        let harness = try PubSubTestHarness(policy: ServicePolicy(administrators: [try JID("root@localhost")]))
+        try await harness.create("n", config: ["pubsub#access_model": "authorize"])
+        try await harness.subscribe("n", jid: "bob@localhost")
+        let submit = "<x xmlns='jabber:x:data' type='submit'><field var='pubsub#node'><value>n</value></field></x>"
+        let outcome = try await harness.send(Self.command("root@localhost/console", submit))
+        #expect(outcome.reply?[attribute: "type"] == "result")
+        #expect(outcome.notifications.compactMap { $0[attribute: "to"] } == ["root@localhost"])
+    }
+
     @Test func getPendingErrors() async throws {
         let (harness, _) = try await Self.withPendingRequest()
         expectError(try await harness.iq(Self.command("bob@localhost/b")), "auth", "forbidden")

@@ -181,10 +181,17 @@ import XMPPCore
         let refused = try await harness.iq(
             H.pubsubXML("set", from: "bob@localhost/b", "<subscribe node='closed' jid='bob@localhost'/>")
         )
-        expectError(refused, "cancel", "not-allowed")
+        expectError(refused, "cancel", "feature-not-implemented", pubsub: "unsupported")
         try await harness.create("temp", config: ["pubsub#tempsub": "1"])
         try await harness.subscribe("temp", jid: "bob@localhost")
         let subscription = try #require(try await harness.store.subscriptions(node: "temp").first)
         #expect(subscription.options.expire == .presence)
+        // §12.5 "force": a lease asked for later does not undo it.
+        let lease = H.form(H.subscribeOptions, ["pubsub#expire": ["2099-01-01T00:00:00Z"]])
+        let set = try await harness.iq(
+            H.pubsubXML("set", from: "bob@localhost/r", "<options node='temp' jid='bob@localhost'>\(lease)</options>")
+        )
+        #expect(set[attribute: "type"] == "result")
+        #expect(try await harness.store.subscriptions(node: "temp").first?.options.expire == .presence)
     }
 }

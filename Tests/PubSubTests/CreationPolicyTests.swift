@@ -51,7 +51,7 @@ import XMPPCore
         expectError(
             try await Self.create(harness, nil, from: "bob@localhost/b"),
             "modify",
-            "bad-request",
+            "not-acceptable",
             pubsub: "nodeid-required"
         )
         #expect(!harness.service.features.contains("http://jabber.org/protocol/pubsub#instant-nodes"))

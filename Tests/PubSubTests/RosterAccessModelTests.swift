@@ -47,6 +47,8 @@ import XMPPCore
         let harness = try Self.harness([
             RosterItem(jid: try JID("bob@localhost"), subscription: "both", groups: ["friends", "work"]),
             RosterItem(jid: try JID("carol@localhost"), subscription: "both", groups: ["family"]),
+            // The roster model asks for the group only, not for a presence subscription.
+            RosterItem(jid: try JID("dave@localhost"), subscription: "none", groups: ["friends"]),
         ])
         try await harness.grantRosterAccess()
         try await harness.create(
@@ -55,6 +57,7 @@ import XMPPCore
         )
         #expect(try await Self.subscribe(harness, "bob")[attribute: "type"] == "result")
         expectError(try await Self.subscribe(harness, "carol"), "auth", "not-authorized", pubsub: "not-in-roster-group")
+        #expect(try await Self.subscribe(harness, "dave")[attribute: "type"] == "result")
         let items = try await harness.iq(H.pubsubXML("get", from: "bob@localhost/r", "<items node='n'/>"))
         #expect(items[attribute: "type"] == "result")
     }
@@ -87,6 +90,24 @@ import XMPPCore
                 + "<perm access='roster' type='get'/></privilege></message>"
         )
         #expect(!harness.service.features.contains("http://jabber.org/protocol/pubsub#access-roster"))
+    }
+
+    @Test func otherFieldsChangeWhileThePrivilegeIsGoneAndPushesAreAcknowledged() async throws {
+        let harness = try Self.harness([RosterItem(jid: try JID("bob@localhost"), subscription: "both")])
+        try await harness.grantRosterAccess()
+        try await harness.create("n", config: ["pubsub#access_model": "presence"])
+        _ = try await harness.send(
+            "<message from='localhost' to='pubsub.localhost'><privilege xmlns='urn:xmpp:privilege:2'/></message>"
+        )
+        // Only a change of the access model needs the privilege.
+        let form = H.form("http://jabber.org/protocol/pubsub#node_config", ["pubsub#title": ["Still here"]])
+        let reply = try await harness.iq(H.ownerXML("set", "<configure node='n'>\(form)</configure>"))
+        #expect(reply[attribute: "type"] == "result")
+        let push = try await harness.iq(
+            "<iq type='set' id='push1' from='alice@localhost' to='pubsub.localhost'>"
+                + "<query xmlns='jabber:iq:roster'><item jid='bob@localhost' subscription='remove'/></query></iq>"
+        )
+        #expect(push[attribute: "type"] == "result")
     }
 
     @Test func anUnreadableRosterIsATemporaryError() async throws {

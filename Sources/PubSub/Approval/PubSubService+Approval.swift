@@ -6,10 +6,19 @@ import XMPPCore
 extension PubSubService {
     static let authorizationFormType = Namespace.pubsub + "#subscribe_authorization"
 
-    /// One authorization form per owner of the node for a pending subscription.
-    func authorizationRequests(for subscription: Subscription, node: Node) async throws -> [XMLElement] {
-        let owners = try await self.store.affiliations(node: node.id).filter { $0.value == .owner }.keys
-        return owners.sorted { $0.description < $1.description }.map { owner in
+    /// One authorization form for a pending subscription to each of `recipients` (by default the
+    /// node's owners).
+    func authorizationRequests(
+        for subscription: Subscription,
+        node: Node,
+        to recipients: [JID]? = nil
+    ) async throws -> [XMLElement] {
+        var owners = recipients ?? []
+        if recipients == nil {
+            owners = try await self.store.affiliations(node: node.id).filter { $0.value == .owner }.keys
+                .sorted { $0.description < $1.description }
+        }
+        return owners.map { owner in
             let form = DataForm(
                 type: "form",
                 formType: Self.authorizationFormType,

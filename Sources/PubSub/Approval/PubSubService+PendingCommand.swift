@@ -30,11 +30,10 @@ extension PubSubService {
         guard try await self.affiliation(iq.from, node: nodeID) == .owner else { throw PubSubErrors.forbidden }
         var requests: [XMLElement] = []
         for subscription in try await self.store.subscriptions(node: nodeID) where subscription.state == .pending {
-            requests += try await self.authorizationRequests(for: subscription, node: node).filter {
-                $0[attribute: "to"] == iq.from.bare.description
-            }
+            // To the requester's bare JID, like the ones sent when the requests arrived (an
+            // administrator asking gets them too).
+            requests += try await self.authorizationRequests(for: subscription, node: node, to: [iq.from.bare])
         }
-        // The forms go to the requester's bare JID, like the ones sent when the requests arrived.
         return PubSubOutcome(
             reply: iq.result(Self.commandElement(sessionID, status: "completed")),
             notifications: requests

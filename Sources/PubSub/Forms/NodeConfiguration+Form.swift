@@ -105,8 +105,9 @@ extension NodeConfiguration {
     }
 
     /// The configuration as typed form fields, in the order of XEP-0060's examples.
-    /// `maxPayloadBytes` is the service's limit, shown when the node has none of its own.
-    func formFields(maxPayloadBytes: Int) -> [DataForm.Field] {
+    /// `maxPayloadBytes` is the service's limit, shown when the node has none of its own;
+    /// `accessModels` are the options offered for `pubsub#access_model`.
+    func formFields(maxPayloadBytes: Int, accessModels: [AccessModel]) -> [DataForm.Field] {
         var fields: [DataForm.Field] = []
         func add(_ name: String, _ type: String, _ label: String, _ values: [String], options: [String] = []) {
             fields.append(DataForm.Field(name, type: type, label: label, values: values, options: options))
@@ -149,7 +150,13 @@ extension NodeConfiguration {
             "Whether to make all subscriptions temporary, based on subscriber presence",
             self.temporarySubscriptions
         )
-        list("pubsub#access_model", "Specify the subscriber model", self.accessModel)
+        add(
+            "pubsub#access_model",
+            "list-single",
+            "Specify the subscriber model",
+            [self.accessModel.rawValue],
+            options: accessModels.map(\.rawValue)
+        )
         add(
             "pubsub#roster_groups_allowed",
             "list-multi",

@@ -58,7 +58,8 @@ package struct NodeConfiguration: Sendable, Hashable, Codable {
         deliverPayloads: Bool = true,
         deliverNotifications: Bool = true,
         persistItems: Bool = true,
-        sendLastPublishedItem: SendLastPublishedItem = .onSubscription,
+        // §4.3: with the last-published feature advertised, the default must be on_sub_and_presence.
+        sendLastPublishedItem: SendLastPublishedItem = .onSubscriptionAndPresence,
         presenceBasedDelivery: Bool = false,
         notificationType: NotificationType = .headline,
         itemReply: ItemReply = .owner,

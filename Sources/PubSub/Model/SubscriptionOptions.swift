@@ -60,3 +60,13 @@ package enum SubscriptionExpiry: Sendable, Hashable, Codable {
     case at(Date)
     case presence
 }
+
+extension SubscriptionOptions {
+    /// What the node imposes whatever the subscriber asks: `pubsub#tempsub` makes every
+    /// subscription temporary (§12.5).
+    mutating func conform(to configuration: NodeConfiguration) {
+        if configuration.temporarySubscriptions {
+            self.expire = .presence
+        }
+    }
+}

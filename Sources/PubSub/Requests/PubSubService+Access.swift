@@ -45,7 +45,7 @@ extension PubSubService {
     }
 
     /// §4.5: `presence` admits the contacts an owner shares presence with (subscription `from` or
-    /// `both` in the owner's roster, §6.1.3.2); `roster` admits those of them in an allowed roster
+    /// `both` in the owner's roster, §6.1.3.2); `roster` admits the contacts in an allowed roster
     /// group (§6.1.3.3). Each owner's roster is read fresh, so a change there counts at once.
     private func checkRoster(_ node: Node, entity: JID) async throws {
         let owners = try await self.store.affiliations(node: node.id).filter { $0.value == .owner }.keys
@@ -63,11 +63,12 @@ extension PubSubService {
                 continue
             }
             readAny = true
-            guard let item = roster.first(where: { $0.jid == entity.bare }), item.receivesPresence else { continue }
-            if node.configuration.accessModel == .presence
-                || !Set(item.groups).isDisjoint(with: node.configuration.rosterGroupsAllowed)
-            {
-                return
+            guard let item = roster.first(where: { $0.jid == entity.bare }) else { continue }
+            switch node.configuration.accessModel {
+            case .presence where item.receivesPresence: return
+            // §4.5: the roster model asks for the group only, whatever the presence subscription.
+            case .roster where !Set(item.groups).isDisjoint(with: node.configuration.rosterGroupsAllowed): return
+            default: continue
             }
         }
         guard readAny else {

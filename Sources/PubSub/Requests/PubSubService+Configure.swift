@@ -23,12 +23,22 @@ extension PubSubService {
         if form.type == "cancel" { return PubSubOutcome(reply: iq.result()) }
         guard form.type == "submit" else { throw PubSubErrors.badRequest("the configuration form must be submitted") }
         var updated = node
-        updated.configuration = try self.configuration(applying: form, to: node.configuration, requester: iq.from)
+        let owners = try await self.store.affiliations(node: node.id).filter { $0.value == .owner }.map(\.key)
+        updated.configuration = try self.configuration(
+            applying: form,
+            to: node.configuration,
+            previous: node.configuration,
+            owners: owners
+        )
         try await self.store.configure(node: node.id, updated.configuration)
         self.logger.debug("node configured", metadata: ["pubsub.node": "\(node.id)", "xmpp.from": "\(iq.from)"])
         let configuration = updated.configuration
+        var notifications: [XMLElement] = []
+        if configuration.accessModel != node.configuration.accessModel {
+            notifications += try await self.enforceAccessModel(node: updated)
+        }
         guard configuration.notifyConfig, configuration.deliverNotifications else {
-            return PubSubOutcome(reply: iq.result())
+            return PubSubOutcome(reply: iq.result(), notifications: notifications)
         }
         // §8.2.5.3: the form rides along only when the node delivers payloads.
         let event = XMLElement(
@@ -38,7 +48,7 @@ extension PubSubService {
             children: configuration.deliverPayloads
                 ? [self.configurationForm(configuration, type: "result").element] : []
         )
-        let notifications = self.notifications(
+        notifications += self.notifications(
             node: updated,
             subscriptions: try await self.store.subscriptions(node: node.id),
             event: event
@@ -66,35 +76,48 @@ extension PubSubService {
         DataForm(
             type: type,
             formType: NodeConfiguration.formType,
-            fields: configuration.formFields(maxPayloadBytes: self.limits.maxPayloadBytes)
+            fields: self.configurationFields(configuration)
+        )
+    }
+
+    /// The fields of a configuration as this service offers them: its payload limit where the
+    /// node has none, and the access models it can enforce now.
+    func configurationFields(_ configuration: NodeConfiguration) -> [DataForm.Field] {
+        configuration.formFields(
+            maxPayloadBytes: self.limits.maxPayloadBytes,
+            accessModels: AccessModel.allCases.filter { !$0.needsRoster || self.rosterAccess.isGranted }
         )
     }
 
     /// `base` with a submitted `pubsub#node_config` form applied, checked against the service's limits.
+    /// `previous` is nil for a node being created; `owners` are those whose rosters would decide.
     func configuration(
         applying form: DataForm,
         to base: NodeConfiguration,
-        requester: JID
+        previous: NodeConfiguration?,
+        owners: [JID]
     ) throws -> NodeConfiguration {
         guard form.formType == NodeConfiguration.formType else {
             throw PubSubErrors.badRequest("the configuration form must have FORM_TYPE \(NodeConfiguration.formType)")
         }
         var configuration = base
         try configuration.apply(form)
-        try self.check(configuration, requester: requester)
+        try self.check(configuration, previous: previous, owners: owners)
         return configuration
     }
 
-    /// A node may narrow the service's limits, never widen them, and may use the presence and roster
-    /// access models only where the requester's server lets Herald read rosters (XEP-0356).
-    func check(_ configuration: NodeConfiguration, requester: JID) throws {
-        if configuration.accessModel.needsRoster, !self.rosterAccess.canRead(rosterOf: requester) {
+    /// A node may narrow the service's limits, never widen them, and may switch to the presence or
+    /// roster access model only where an owner's server lets Herald read rosters (XEP-0356).
+    func check(_ configuration: NodeConfiguration, previous: NodeConfiguration?, owners: [JID]) throws {
+        if configuration.accessModel.needsRoster, configuration.accessModel != previous?.accessModel,
+            !owners.contains(where: self.rosterAccess.canRead(rosterOf:))
+        {
             throw StanzaError(
                 .modify,
                 .notAcceptable,
                 applicationCondition: PubSubErrors.pubsubCondition("unsupported-access-model"),
                 text: "the \(configuration.accessModel.rawValue) access model needs roster access (XEP-0356) "
-                    + "from \(requester.domainpart), which it has not granted"
+                    + "from an owner's server, which none has granted"
             )
         }
         if let size = configuration.maxPayloadSize, size > self.limits.maxPayloadBytes {

@@ -8,7 +8,12 @@ extension PubSubService {
         if let requested {
             try self.validateID(requested, what: "NodeID")
         } else if !self.policy.instantNodes {
-            throw PubSubErrors.nodeIDRequired  // §8.1.2.3
+            // §8.1.2.3: not-acceptable here, unlike the bad-request of other requests without a node.
+            throw StanzaError(
+                .modify,
+                .notAcceptable,
+                applicationCondition: PubSubErrors.pubsubCondition("nodeid-required")
+            )
         }
         try await self.checkCreator(iq.from)
         var configuration = NodeConfiguration()
@@ -24,7 +29,12 @@ extension PubSubService {
                 throw PubSubErrors.badRequest("<configure/> must follow <create/> and have no node attribute")
             }
             if let form = configure.elements.lazy.compactMap(DataForm.init).first {
-                configuration = try self.configuration(applying: form, to: configuration, requester: iq.from)
+                configuration = try self.configuration(
+                    applying: form,
+                    to: configuration,
+                    previous: nil,
+                    owners: [iq.from.bare]
+                )
             }
         }
         // XEP-0060 §8.1.2: an instant node gets a unique NodeID from the service.

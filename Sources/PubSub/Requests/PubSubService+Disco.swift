@@ -107,7 +107,7 @@ extension PubSubService {
                 values: [node.createdAt.formatted(.iso8601)]
             ),
         ]
-        fields += node.configuration.formFields(maxPayloadBytes: self.limits.maxPayloadBytes)
+        fields += self.configurationFields(node.configuration)
         let affiliations = try await self.store.affiliations(node: node.id)
         let requesterAffiliation =
             self.policy.isAdministrator(requester) ? .owner : affiliations[requester.bare] ?? .none

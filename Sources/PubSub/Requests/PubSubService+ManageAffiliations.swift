@@ -29,7 +29,8 @@ extension PubSubService {
             }
             // §8.9.1: without an affiliation attribute nothing changes.
             guard let value = entry[attribute: "affiliation"] else { continue }
-            guard let affiliation = Affiliation(rawValue: value) else {
+            // An unknown value, or a change the §4.1 state chart does not allow (§8.9.2.4).
+            guard let affiliation = Affiliation(rawValue: value), (current[jid] ?? .none).mayBecome(affiliation) else {
                 rejected.append((jid, current[jid] ?? .none))
                 continue
             }
@@ -69,6 +70,8 @@ extension PubSubService {
                 return ended
             }
             notifications += try await self.subscriptionChanged(node: node, removed + effects.approved)
+            // On a whitelist node, an entity that lost its affiliation loses its subscriptions too.
+            notifications += try await self.enforceAccessModel(node: node, among: Set(changes.keys))
         }
         guard rejected.isEmpty else {
             throw EntriesRejected(

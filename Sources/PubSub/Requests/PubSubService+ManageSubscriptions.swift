@@ -16,16 +16,21 @@ extension PubSubService {
 
     func modifySubscriptions(_ iq: IQ, request: XMLElement) async throws -> PubSubOutcome {
         let node = try await self.ownedNode(request, requester: iq.from)
-        var all = try await self.store.subscriptions(node: node.id)
-        var rejected: [Subscription] = []
-        var changed: [Subscription] = []
-        for entry in request.elements where entry.name == "subscription" && entry.namespace == Namespace.pubsubOwner {
+        // Every entry is read before anything is written: a malformed one refuses the whole request.
+        let entries = try request.elements.filter {
+            $0.name == "subscription" && $0.namespace == Namespace.pubsubOwner
+        }.map { entry in
             guard let jid = entry[attribute: "jid"].flatMap({ try? JID($0) }) else {
                 throw PubSubErrors.badRequest("every <subscription/> needs a valid jid")
             }
+            return (jid: jid, requested: entry[attribute: "subscription"], subid: entry[attribute: "subid"])
+        }
+        var all = try await self.store.subscriptions(node: node.id)
+        var rejected: [Subscription] = []
+        var changed: [Subscription] = []
+        for (jid, requested, subid) in entries {
             // §8.8.2.1: without a subscription attribute nothing changes.
-            guard let requested = entry[attribute: "subscription"] else { continue }
-            let subid = entry[attribute: "subid"]
+            guard let requested else { continue }
             let current = all.filter { $0.jid == jid && (subid == nil || $0.id == subid) }
             let unchanged =
                 current.isEmpty ? [Subscription(node: node.id, jid: jid, id: subid ?? "", state: .none)] : current
@@ -73,10 +78,15 @@ extension PubSubService {
 
     /// An owner subscribes someone (§8.8.2): not an outcast, and within the subscription limit.
     private func addSubscription(node: Node, jid: JID) async throws -> Subscription? {
-        guard try await self.affiliation(jid, node: node.id) != .outcast else { return nil }
+        switch try await self.affiliation(jid, node: node.id) {
+        case .outcast, .publishOnly: return nil  // §4.1: they may not subscribe
+        case .owner, .publisher, .member, .none: break
+        }
+        var options = SubscriptionOptions()
+        options.conform(to: node.configuration)
         do {
             return try await self.store.subscribe(
-                Subscription(node: node.id, jid: jid, id: self.makeID(), state: .subscribed),
+                Subscription(node: node.id, jid: jid, id: self.makeID(), state: .subscribed, options: options),
                 reuse: .any,
                 limit: self.limits.maxSubscriptionsPerJID
             )

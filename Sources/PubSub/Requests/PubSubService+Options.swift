@@ -35,6 +35,9 @@ extension PubSubService {
             // XEP-0004 §3.1: a cancelled form changes nothing.
             guard form.type != "cancel" else { return iq.result() }
             try subscription.options.apply(form, now: self.now())
+            if let node = try await self.store.node(nodeID) {
+                subscription.options.conform(to: node.configuration)
+            }
             guard try await self.store.updateSubscription(subscription) else {
                 throw PubSubErrors.notSubscribed  // removed concurrently
             }

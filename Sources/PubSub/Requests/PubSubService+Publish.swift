@@ -65,7 +65,7 @@ extension PubSubService {
         var configuration = NodeConfiguration()
         if let preconditions {
             try configuration.apply(preconditions)
-            try self.check(configuration, requester: publisher)
+            try self.check(configuration, previous: nil, owners: [publisher.bare])
         }
         let node = Node(id: nodeID, configuration: configuration, creator: publisher.bare, createdAt: self.now())
         do {

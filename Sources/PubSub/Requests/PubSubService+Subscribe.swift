@@ -14,15 +14,13 @@ extension PubSubService {
         let requestedOptions = try self.subscribeOptions(pubsub, subscribe: subscribe)
         let node = try await self.existingNode(nodeID)
         let affiliation = try await self.affiliation(jid, node: nodeID)
-        // pubsub#subscribe off: the node takes no new subscriptions, except from its owners.
+        // §6.1.3.10, pubsub#subscribe off: the node takes no new subscriptions, except from its owners.
         guard node.configuration.allowSubscriptions || affiliation == .owner else {
-            throw StanzaError(.cancel, .notAllowed, text: "the node does not accept subscriptions")
+            throw PubSubErrors.unsupported("subscribe")
         }
         let state = try await self.subscriptionState(node, affiliation: affiliation, entity: jid)
         var options = requestedOptions ?? SubscriptionOptions()
-        if node.configuration.temporarySubscriptions, options.expire == nil {
-            options.expire = .presence  // pubsub#tempsub
-        }
+        options.conform(to: node.configuration)
         // §6.1.3.7: a request waiting for approval is not repeated.
         if try await self.subscriptions(of: jid, node: nodeID).contains(where: { $0.state == .pending }) {
             throw PubSubErrors.pendingSubscription

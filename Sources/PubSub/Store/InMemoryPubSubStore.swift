@@ -74,7 +74,7 @@ package final class InMemoryPubSubStore: PubSubStore {
             }
             guard state.affiliations.values.contains(.owner) else { throw PubSubStoreError.noOwnerLeft }
             var effects = AffiliationEffects()
-            let outcasts = Set(changes.filter { $0.value == .outcast }.keys.map(\.bare))
+            let outcasts = Set(changes.filter { !$0.value.maySubscribe }.keys.map(\.bare))
             let approving = Set(changes.filter { [.owner, .publisher, .member].contains($0.value) }.keys.map(\.bare))
             effects.removed = state.subscriptions.filter { outcasts.contains($0.jid.bare) }
             state.subscriptions.removeAll { outcasts.contains($0.jid.bare) }

@@ -23,8 +23,8 @@ package protocol PubSubStore: Sendable {
     func affiliations(node: String) async throws -> [JID: Affiliation]
     /// The affiliations of a bare JID, by NodeID.
     func affiliations(jid: JID) async throws -> [String: Affiliation]
-    /// Sets (or with `.none` removes) the affiliations of bare JIDs, all at once: outcasts lose their
-    /// subscriptions and owners, publishers and members have their pending ones approved (§8.7).
+    /// Sets (or with `.none` removes) the affiliations of bare JIDs, all at once: outcasts and
+    /// publish-only entities lose their subscriptions and owners, publishers and members have their pending ones approved (§8.7).
     /// Throws `PubSubStoreError.noOwnerLeft`, changing nothing, when no owner would remain.
     @discardableResult
     func setAffiliations(node: String, _ changes: [JID: Affiliation]) async throws -> AffiliationEffects
@@ -61,7 +61,7 @@ package protocol PubSubStore: Sendable {
 
 /// What changing affiliations did to subscriptions, so that their subscribers can be told (§12.11).
 package struct AffiliationEffects: Sendable, Hashable {
-    /// Subscriptions deleted because their JID became an outcast.
+    /// Subscriptions deleted because their JID became an outcast or publish-only.
     package var removed: [Subscription]
     /// Pending subscriptions approved because their JID became an owner, publisher or member.
     package var approved: [Subscription]
