@@ -9,6 +9,8 @@
 #   stack.sh env PROFILE        print `export HERALD_…=` lines for Herald and the tests
 #   stack.sh reset-db PROFILE   drop and recreate the database "herald"
 #   stack.sh restart-xmpp PROFILE  stop and start Prosody only (tests the component's reconnect)
+#   stack.sh stop-db PROFILE    stop PostgreSQL only (tests Herald's behaviour while it is down)
+#   stack.sh start-db PROFILE   start it again
 #
 # Ports (test / local), each overridable from the environment:
 #   HERALD_STACK_PG_PORT         55432 / 54432
@@ -545,6 +547,18 @@ cmd_reset_db() {
     log "database herald recreated ($PROFILE)"
 }
 
+cmd_stop_db() {
+    load_profile "${1:-}"
+    require_tools
+    pg_down
+}
+
+cmd_start_db() {
+    load_profile "${1:-}"
+    require_tools
+    pg_up
+}
+
 cmd_restart_xmpp() {
     load_profile "${1:-}"
     require_tools
@@ -563,8 +577,10 @@ main() {
         env)      cmd_env "$@" ;;
         reset-db) cmd_reset_db "$@" ;;
         restart-xmpp) cmd_restart_xmpp "$@" ;;
+        stop-db) cmd_stop_db "$@" ;;
+        start-db) cmd_start_db "$@" ;;
         -h|--help|help|"") usage ;;
-        *) die "unknown command '$cmd' (install, up, down, status, env, reset-db, restart-xmpp)" ;;
+        *) die "unknown command '$cmd' (install, up, down, status, env, reset-db, restart-xmpp, stop-db, start-db)" ;;
     esac
 }
 

@@ -32,7 +32,9 @@ package enum HeraldApplication {
             logger: logger
         )
         let pump = StanzaPump(connection: connection, service: service, logger: logger) {
-            try await Migrator(client: postgres, logger: logger).migrate(migrations)
+            try await DatabaseWait.untilReachable(logger: logger) {
+                _ = try await Migrator(client: postgres, logger: logger).migrate(migrations)
+            }
         }
         // Graceful shutdown runs in reverse order: the pump answers its last stanza, then the
         // component closes its stream, then the database pool closes.

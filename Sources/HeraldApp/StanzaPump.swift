@@ -20,7 +20,11 @@ struct StanzaPump: Service {
     func run() async throws {
         // Once the pump stops, nobody reads the queue: release the component's reader.
         defer { self.connection.inbound.finish() }
-        try await self.prepare()
+        do {
+            try await self.prepare()
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            return  // stopped while waiting for the database: nothing was taken, nothing to answer
+        }
         self.logger.info("herald ready", metadata: ["xmpp.domain": "\(self.service.domain)"])
         await withGracefulShutdownHandler {
             for await stanza in self.connection.inbound {

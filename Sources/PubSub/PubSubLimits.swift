@@ -9,6 +9,9 @@ package struct PubSubLimits: Sendable, Hashable {
     package var maxReplyBytes: Int
     /// Subscriptions one bare JID may hold across the service (XEP-0060 §6.1.3.9).
     package var maxSubscriptionsPerJID: Int
+    /// Longest a request may take, the store included; past it the requester gets a `wait` error
+    /// (the database is unreachable or overloaded) and the next stanza is taken.
+    package var requestTimeout: Duration
     /// Nodes one bare JID may own (XEP-0060 §8.1.1 `resource-constraint`); administrators are exempt.
     package var maxNodesPerOwner: Int
 
@@ -17,12 +20,14 @@ package struct PubSubLimits: Sendable, Hashable {
         maxIDLength: Int = 1024,
         maxReplyBytes: Int = 1 << 20,
         maxSubscriptionsPerJID: Int = 1000,
-        maxNodesPerOwner: Int = 1000
+        maxNodesPerOwner: Int = 1000,
+        requestTimeout: Duration = .seconds(5)
     ) {
         self.maxPayloadBytes = maxPayloadBytes
         self.maxIDLength = maxIDLength
         self.maxReplyBytes = maxReplyBytes
         self.maxSubscriptionsPerJID = maxSubscriptionsPerJID
         self.maxNodesPerOwner = maxNodesPerOwner
+        self.requestTimeout = requestTimeout
     }
 }

@@ -71,7 +71,7 @@ package struct PubSubService: Sendable {
         }
         do {
             do {
-                return try await self.route(iq)
+                return try await Deadline.run(within: self.limits.requestTimeout) { try await self.route(iq) }
             } catch PubSubStoreError.nodeNotFound {
                 // The node vanished between the check and the write: to the requester it does not exist.
                 throw PubSubErrors.nodeNotFound
@@ -92,8 +92,11 @@ package struct PubSubService: Sendable {
             )
             return PubSubOutcome(reply: iq.error(error))
         } catch {
+            // The store failed or did not answer in time (a database that is down): try again later.
             self.logger.error("request failed", metadata: ["xmpp.iq.id": "\(iq.id)", "error": "\(error)"])
-            return PubSubOutcome(reply: iq.error(StanzaError(.wait, .internalServerError)))
+            return PubSubOutcome(
+                reply: iq.error(StanzaError(.wait, .internalServerError, text: "storage unavailable, retry later"))
+            )
         }
     }
 

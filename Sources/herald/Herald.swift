@@ -25,6 +25,8 @@ struct ConfigOptions: ParsableArguments {
         let reader: ConfigReader
         do {
             reader = try await ConfigReader.herald(environment: environment, configFile: self.config)
+        } catch let error as ConfigurationError {
+            throw ValidationError("\(error)")
         } catch {
             throw ValidationError("cannot read the configuration file \(self.config ?? ""): \(error)")
         }

@@ -138,6 +138,40 @@ import XMPPCore
         #expect(problems.count == 8)
     }
 
+    @Test func secretsComeFromFiles() async throws {
+        let directory = FileManager.default.temporaryDirectory
+        let secretFile = directory.appendingPathComponent("herald-secret-\(UUID().uuidString)")
+        let passwordFile = directory.appendingPathComponent("herald-password-\(UUID().uuidString)")
+        try Data("from-file\n".utf8).write(to: secretFile)
+        try Data("pg pass".utf8).write(to: passwordFile)
+        defer {
+            try? FileManager.default.removeItem(at: secretFile)
+            try? FileManager.default.removeItem(at: passwordFile)
+        }
+        let configuration = try await Self.load([
+            "HERALD_COMPONENT_DOMAIN": "pubsub.example.com", "HERALD_COMPONENT_SECRET_FILE": secretFile.path,
+            "HERALD_POSTGRES_PASSWORD_FILE": passwordFile.path,
+        ])
+        #expect(configuration.component.secret == "from-file")
+        #expect(configuration.postgres.password == "pg pass")
+        do {
+            _ = try await Self.load([
+                "HERALD_COMPONENT_DOMAIN": "pubsub.example.com", "HERALD_COMPONENT_SECRET": "x",
+                "HERALD_COMPONENT_SECRET_FILE": secretFile.path, "HERALD_POSTGRES_PASSWORD_FILE": "/nonexistent/pw",
+            ])
+            Issue.record("expected a configuration error")
+        } catch let error as ConfigurationError {
+            let problems = Dictionary(uniqueKeysWithValues: error.problems.map { ($0.setting.key, $0.message) })
+            #expect(problems["component.secret"]?.contains("not both") == true)
+            #expect(
+                problems["postgres.password"]
+                    == "cannot read the file HERALD_POSTGRES_PASSWORD_FILE names: /nonexistent/pw"
+            )
+            // The secret itself never appears in a message.
+            #expect(!error.description.contains("from-file"))
+        }
+    }
+
     @Test func requiredSettingsMustNotBeEmpty() async throws {
         let problems = try await Self.problems(["HERALD_COMPONENT_DOMAIN": "", "HERALD_COMPONENT_SECRET": ""])
         #expect(

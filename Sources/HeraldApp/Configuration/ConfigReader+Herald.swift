@@ -1,15 +1,17 @@
 package import Configuration
+import FoundationEssentials
 import SystemPackage
 
 extension ConfigReader {
     /// Herald's providers: `HERALD_*` environment variables first, then the JSON file if one is given.
+    /// Throws `ConfigurationError` for a secret file that cannot be read.
     package static func herald(
         environment: [String: String],
         configFile: String?
     ) async throws -> ConfigReader {
         let secrets = Set(HeraldSettings.all.filter(\.isSecret).map(\.environmentVariable))
         let environmentProvider = EnvironmentVariablesProvider(
-            environmentVariables: environment,
+            environmentVariables: try Self.readingSecretFiles(environment),
             secretsSpecifier: .specific(secrets)
         ).prefixKeys(with: ["herald"])
         guard let configFile else {
@@ -17,5 +19,37 @@ extension ConfigReader {
         }
         let fileProvider = try await FileProvider<JSONSnapshot>(filePath: FilePath(configFile))
         return ConfigReader(providers: [environmentProvider, fileProvider])
+    }
+
+    /// Secrets may come from files, as container platforms mount them: `HERALD_X_FILE` names a
+    /// file whose content, without its final newline, is the value of the secret `HERALD_X`.
+    static func readingSecretFiles(_ environment: [String: String]) throws(ConfigurationError) -> [String: String] {
+        var resolved = environment
+        var problems: [ConfigurationError.Problem] = []
+        for setting in HeraldSettings.all where setting.isSecret {
+            let variable = setting.environmentVariable
+            guard let path = environment[variable + "_FILE"] else { continue }
+            guard environment[variable] == nil else {
+                problems.append(
+                    .init(setting: setting, message: "set either \(variable) or \(variable)_FILE, not both")
+                )
+                continue
+            }
+            guard let data = try? Data(contentsOf: URL(filePath: path)), var value = String(data: data, encoding: .utf8)
+            else {
+                problems.append(
+                    .init(setting: setting, message: "cannot read the file \(variable)_FILE names: \(path)")
+                )
+                continue
+            }
+            if value.hasSuffix("\r\n") {
+                value.removeLast(2)
+            } else if value.hasSuffix("\n") {
+                value.removeLast()
+            }
+            resolved[variable] = value
+        }
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        return resolved
     }
 }

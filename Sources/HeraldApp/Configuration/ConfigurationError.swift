@@ -3,6 +3,11 @@ package struct ConfigurationError: Error, Sendable, Hashable, CustomStringConver
     package struct Problem: Sendable, Hashable {
         package var setting: Setting
         package var message: String
+
+        package init(setting: Setting, message: String) {
+            self.setting = setting
+            self.message = message
+        }
     }
 
     package var problems: [Problem]

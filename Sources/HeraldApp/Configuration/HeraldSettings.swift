@@ -114,7 +114,10 @@ package enum HeraldSettings {
 
     /// The settings table for `--help`.
     package static var help: String {
-        var lines = ["Settings (environment variable, or key in the --config JSON file; the environment wins):", ""]
+        var lines = [
+            "Settings (environment variable, or key in the --config JSON file; the environment wins).",
+            "A secret may instead come from a file: HERALD_X_FILE=/path sets HERALD_X to the file's content.", "",
+        ]
         for setting in Self.all {
             let requirement = setting.defaultValue.map { $0.isEmpty ? "optional" : "default \($0)" } ?? "required"
             lines.append("  \(setting.environmentVariable)  (\(setting.key); \(requirement))")

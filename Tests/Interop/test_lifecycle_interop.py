@@ -1,0 +1,85 @@
+"""Operations (issue 5): PostgreSQL going away and coming back under herald, through the real stack."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+
+from slixmpp.exceptions import IqError
+
+from harness import (
+    REPO_ROOT,
+    STACK_SH,
+    Herald,
+    StackConfig,
+    connected,
+    eventually,
+    expect_error,
+    run,
+    unique_node,
+)
+
+
+def stack_sh(command: str) -> None:
+    done = subprocess.run([str(STACK_SH), command, "test"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"stack.sh {command} failed: {done.stdout}{done.stderr}"
+
+
+def entry(item_id: str) -> str:
+    return f"<item id='{item_id}'><entry xmlns='urn:herald:interop:lifecycle'><title>{item_id}</title></entry></item>"
+
+
+def test_database_down_at_start(herald_factory, stack: StackConfig):
+    """PostgreSQL unreachable at start: herald stays up, logs that it is not ready and retries with
+    backoff, and serves once the database is back."""
+    h: Herald = herald_factory()
+
+    async def body():
+        stack_sh("stop-db")
+        try:
+            h.spawn()
+            async def retrying():
+                return h.output().count("database not reachable; not ready, retrying") >= 1
+            await eventually(retrying, "herald says it is not ready and retries", timeout=15)
+            assert h.running, f"herald exited while the database was down\n{h.output_tail()}"
+        finally:
+            stack_sh("start-db")
+        await h.wait_ready(timeout=40)
+        assert "database reachable" in h.output(), h.output_tail()
+        async with connected(stack, "alice") as (alice,):
+            await alice.create_node(unique_node("late-db"))
+        await h.stop()
+
+    run(body(), timeout=90)
+
+
+def test_database_lost_while_running(herald: Herald, stack: StackConfig):
+    """PostgreSQL stops under a running herald: requests get a wait-type error instead of hanging,
+    and once it is back herald serves again without a restart; nothing acknowledged is lost."""
+    async def body():
+        node = unique_node("db-outage")
+        async with connected(stack, "alice", "bob") as (alice, bob):
+            await alice.create_node(node)
+            await bob.subscribe_xml(node)
+            await alice.publish_xml(node, entry("before"))
+            await bob.next_item_event(node, "before")
+            stack_sh("stop-db")
+            try:
+                await expect_error(alice.publish_xml(node, entry("during")), "wait", "internal-server-error")
+            finally:
+                stack_sh("start-db")
+
+            async def publishes():
+                try:
+                    await alice.publish_xml(node, entry("after"))
+                    return True
+                except IqError:
+                    return False
+            await eventually(publishes, "publishing works again once the database is back", timeout=40, interval=1)
+            await bob.next_item_event(node, "after")
+            items = await alice.items(node)
+            ids = [i.get("id") for i in items.xml.iter("{http://jabber.org/protocol/pubsub}item")]
+            assert "before" in ids and "after" in ids, ids
+        assert herald.running, herald.output_tail()
+
+    run(body(), timeout=120)
