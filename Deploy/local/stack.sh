@@ -16,6 +16,7 @@
 #   HERALD_STACK_PG_PORT         55432 / 54432
 #   HERALD_STACK_C2S_PORT        55222 / 5222
 #   HERALD_STACK_COMPONENT_PORT  55347 / 5347
+#   HERALD_STACK_HTTP_PORT       55280 / 8080   (Herald's /health, /ready, /metrics)
 #   HERALD_STACK_COMPONENT_SECRET  (default herald-secret)
 # `up` records the values it used in .data/PROFILE/stack.env; `env`, `status` and `reset-db`
 # use those recorded values unless the variable is set in the environment.
@@ -87,10 +88,10 @@ cmd_install() {
 load_profile() {
     PROFILE=${1:-}
     local mode=${2:-use}   # "up": env > defaults; "use": env > recorded > defaults
-    local d_pg d_c2s d_comp
+    local d_pg d_c2s d_comp d_http
     case "$PROFILE" in
-        test)  d_pg=55432; d_c2s=55222; d_comp=55347 ;;
-        local) d_pg=54432; d_c2s=5222;  d_comp=5347 ;;
+        test)  d_pg=55432; d_c2s=55222; d_comp=55347; d_http=55280 ;;
+        local) d_pg=54432; d_c2s=5222;  d_comp=5347;  d_http=8080 ;;
         "")    die "missing PROFILE (test or local)" ;;
         *)     die "unknown PROFILE '$PROFILE' (expected test or local)" ;;
     esac
@@ -102,7 +103,7 @@ load_profile() {
     STATE_FILE=$DATA_DIR/stack.env
 
     # The recorded values (written by save_state) are read once, then env > recorded > defaults.
-    PG_PORT="" C2S_PORT="" COMPONENT_PORT="" COMPONENT_SECRET=""
+    PG_PORT="" C2S_PORT="" COMPONENT_PORT="" COMPONENT_SECRET="" HTTP_PORT=""
     if [ "$mode" != up ] && [ -f "$STATE_FILE" ]; then
         # shellcheck disable=SC1090
         . "$STATE_FILE"
@@ -111,7 +112,8 @@ load_profile() {
     C2S_PORT=${HERALD_STACK_C2S_PORT:-${C2S_PORT:-$d_c2s}}
     COMPONENT_PORT=${HERALD_STACK_COMPONENT_PORT:-${COMPONENT_PORT:-$d_comp}}
     COMPONENT_SECRET=${HERALD_STACK_COMPONENT_SECRET:-${COMPONENT_SECRET:-herald-secret}}
-    for p in "$PG_PORT" "$C2S_PORT" "$COMPONENT_PORT"; do
+    HTTP_PORT=${HERALD_STACK_HTTP_PORT:-${HTTP_PORT:-$d_http}}
+    for p in "$PG_PORT" "$C2S_PORT" "$COMPONENT_PORT" "$HTTP_PORT"; do
         [[ "$p" =~ ^[0-9]+$ ]] && [ "$p" -ge 1 ] && [ "$p" -le 65535 ] || die "invalid port '$p'"
     done
     [ -n "$COMPONENT_SECRET" ] || die "component secret must not be empty"
@@ -124,6 +126,7 @@ save_state() {
         printf 'C2S_PORT=%q\n' "$C2S_PORT"
         printf 'COMPONENT_PORT=%q\n' "$COMPONENT_PORT"
         printf 'COMPONENT_SECRET=%q\n' "$COMPONENT_SECRET"
+        printf 'HTTP_PORT=%q\n' "$HTTP_PORT"
     } >"$STATE_FILE.tmp"
     chmod 600 "$STATE_FILE.tmp"
     mv "$STATE_FILE.tmp" "$STATE_FILE"
@@ -533,6 +536,7 @@ export HERALD_POSTGRES_USER=herald
 export HERALD_POSTGRES_PASSWORD=herald
 export HERALD_POSTGRES_DATABASE=herald
 export HERALD_TEST_POSTGRES_URL=postgres://herald:herald@127.0.0.1:$PG_PORT/herald
+export HERALD_HTTP_PORT=$HTTP_PORT
 export HERALD_STACK_C2S_PORT=$C2S_PORT
 export HERALD_STACK_XMPP_DOMAIN=$XMPP_DOMAIN
 EOF

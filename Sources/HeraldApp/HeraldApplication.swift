@@ -1,6 +1,8 @@
+import Hummingbird
 package import Logging
 import NIOPosix
 import PostgresNIO
+package import Prometheus
 import PubSub
 import PubSubPostgres
 import ServiceLifecycle
@@ -11,7 +13,12 @@ import XMPPCore
 /// Wires the services of `herald serve` and runs them until a signal or a fatal error.
 package enum HeraldApplication {
     /// Runs Herald; returns after a graceful shutdown (SIGTERM/SIGINT), throws on a fatal error.
-    package static func run(configuration: HeraldConfiguration, logger: Logger) async throws {
+    /// `registry` holds the metrics `/metrics` exports (swift-metrics must be bootstrapped with it).
+    package static func run(
+        configuration: HeraldConfiguration,
+        logger: Logger,
+        registry: PrometheusCollectorRegistry
+    ) async throws {
         // Read the migrations before connecting anywhere, so a bad schemas folder fails at once.
         let migrations = try Migration.load(from: configuration.schemasDirectory)
         let postgres = PostgresClient(configuration: configuration.postgres, backgroundLogger: logger)
@@ -31,19 +38,30 @@ package enum HeraldApplication {
             rosterAccess: RosterAccess(request: { iq in try await connection.request(iq) }),
             logger: logger
         )
+        let readiness = Readiness(connection: connection, postgres: postgres)
         let pump = StanzaPump(connection: connection, service: service, logger: logger) {
             try await DatabaseWait.untilReachable(logger: logger) {
                 _ = try await Migrator(client: postgres, logger: logger).migrate(migrations)
             }
+            readiness.migrationsApplied()
         }
-        // Graceful shutdown runs in reverse order: the pump answers its last stanza, then the
-        // component closes its stream, then the database pool closes.
+        let http = Application(
+            router: OperationsServer.router(problems: readiness.problems, store: store, registry: registry),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.http.host, port: configuration.http.port),
+                serverName: "herald"
+            ),
+            logger: logger
+        )
+        // Graceful shutdown runs in reverse order: HTTP stops taking requests, the pump answers
+        // its last stanza, then the component closes its stream, then the database pool closes.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: postgres),
                     .init(service: connection),
                     .init(service: pump),
+                    .init(service: http),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

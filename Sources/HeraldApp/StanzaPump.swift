@@ -14,6 +14,7 @@ struct StanzaPump: Service {
     let connection: ComponentConnection
     let service: PubSubService
     let logger: Logger
+    let metrics = StanzaMetrics()
     /// Work that must finish before the first stanza is handled (migrations).
     let prepare: @Sendable () async throws -> Void
 
@@ -27,14 +28,24 @@ struct StanzaPump: Service {
         }
         self.logger.info("herald ready", metadata: ["xmpp.domain": "\(self.service.domain)"])
         await withGracefulShutdownHandler {
+            let clock = ContinuousClock()
             for await stanza in self.connection.inbound {
+                let start = clock.now
                 let outcome = await self.service.handle(stanza)
+                let handled = clock.now
+                self.metrics.handled(stanza, outcome, duration: handled - start)
                 if let reply = outcome.reply {
                     await self.send(reply)
                 }
+                let fanOutStart = clock.now
                 for notification in outcome.notifications {
                     await self.send(notification)
                 }
+                self.metrics.sent(
+                    replies: outcome.reply == nil ? 0 : 1,
+                    notifications: outcome.notifications.count,
+                    fanOut: clock.now - fanOutStart
+                )
             }
         } onGracefulShutdown: {
             self.connection.inbound.finish()

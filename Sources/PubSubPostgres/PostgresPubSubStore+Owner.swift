@@ -106,6 +106,17 @@ extension PostgresPubSubStore {
         }
     }
 
+    package func statistics() async throws -> StoreStatistics {
+        let rows = try await self.client.query(
+            "SELECT (SELECT count(*) FROM nodes), (SELECT count(*) FROM subscriptions)",
+            logger: self.logger
+        )
+        for try await (nodes, subscriptions) in rows.decode((Int, Int).self) {
+            return StoreStatistics(nodes: nodes, subscriptions: subscriptions)
+        }
+        return StoreStatistics(nodes: 0, subscriptions: 0)
+    }
+
     package func expireItems(node: String, publishedBefore date: Date) async throws -> Int {
         let rows = try await self.client.query(
             "DELETE FROM items WHERE node_id = \(node) AND published_at < \(date) RETURNING 1",

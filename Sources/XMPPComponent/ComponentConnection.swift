@@ -34,6 +34,18 @@ package final class ComponentConnection: Service, Sendable {
     /// Stanzas from the server, in arrival order, across reconnects; ends when `run()` returns.
     package let inbound: BoundedStanzaQueue
 
+    /// Whether a stream is established and stanzas can be sent (readiness).
+    package var isEstablished: Bool {
+        self.shared.withLock { shared in
+            if case .established = shared.link { true } else { false }
+        }
+    }
+
+    /// Streams established since start; more than one means Herald reconnected.
+    package var sessionsEstablished: Int {
+        self.shared.withLock { $0.sessionsEstablished }
+    }
+
     package init(configuration: ComponentConfiguration, logger: Logger, eventLoopGroup: any EventLoopGroup) {
         self.configuration = configuration
         self.logger = logger

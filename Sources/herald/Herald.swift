@@ -3,6 +3,8 @@ import Configuration
 import Foundation
 import HeraldApp
 import Logging
+import Metrics
+import Prometheus
 
 @main
 struct Herald: AsyncParsableCommand {
@@ -54,8 +56,10 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "herald")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         do {
-            try await HeraldApplication.run(configuration: configuration, logger: logger)
+            try await HeraldApplication.run(configuration: configuration, logger: logger, registry: registry)
             logger.info("herald stopped")
         } catch {
             // Printed as well as logged, so the reason is on stderr whatever the log level.

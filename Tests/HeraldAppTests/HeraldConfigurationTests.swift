@@ -69,6 +69,8 @@ import XMPPCore
         environment["HERALD_NOTIFY_AFFILIATIONS"] = "0"
         environment["HERALD_BOUNCE_END_ON_PERMANENT_ERROR"] = "false"
         environment["HERALD_BOUNCE_TRANSIENT_LIMIT"] = "0"
+        environment["HERALD_HTTP_HOST"] = "0.0.0.0"
+        environment["HERALD_HTTP_PORT"] = "9090"
         environment["HERALD_LOG_LEVEL"] = "DEBUG"
         // Every documented setting is exercised here, so a renamed key cannot go unnoticed.
         #expect(Set(environment.keys) == Set(HeraldSettings.all.map(\.environmentVariable)))
@@ -99,6 +101,7 @@ import XMPPCore
                 )
         )
         #expect(configuration.bouncePolicy == BouncePolicy(endOnPermanentError: false, transientLimit: 0))
+        #expect(configuration.http == ("0.0.0.0", 9090))
         #expect(configuration.logLevel == .debug)
     }
 

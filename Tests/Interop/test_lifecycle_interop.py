@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
+import os
+import re
 import subprocess
+import urllib.error
+import urllib.request
 
 from slixmpp.exceptions import IqError
 
@@ -23,6 +26,35 @@ from harness import (
 def stack_sh(command: str) -> None:
     done = subprocess.run([str(STACK_SH), command, "test"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, f"stack.sh {command} failed: {done.stdout}{done.stderr}"
+
+
+def http_get(path: str) -> tuple:
+    """(status, body) of GET http://127.0.0.1:$HERALD_HTTP_PORT/path, bounded in time."""
+    url = f"http://127.0.0.1:{os.environ['HERALD_HTTP_PORT']}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
+
+
+def metrics() -> dict:
+    """Parses /metrics as Prometheus text format: every line a comment or a sample with a number.
+    Returns 'name{labels}' -> value."""
+    status, body = http_get("/metrics")
+    assert status == 200, body
+    samples = {}
+    for line in body.splitlines():
+        if not line or line.startswith("#"):
+            assert not line or re.match(r"^# (TYPE|HELP) [a-zA-Z_:][a-zA-Z0-9_:]* ", line), f"bad comment: {line!r}"
+            continue
+        match = SAMPLE.match(line)
+        assert match, f"not a Prometheus sample: {line!r}"
+        samples[match.group(1) + (match.group(2) or "")] = float(match.group(3))
+    return samples
 
 
 def entry(item_id: str) -> str:
@@ -63,9 +95,12 @@ def test_database_lost_while_running(herald: Herald, stack: StackConfig):
             await bob.subscribe_xml(node)
             await alice.publish_xml(node, entry("before"))
             await bob.next_item_event(node, "before")
+            assert http_get("/ready")[0] == 200
             stack_sh("stop-db")
             try:
                 await expect_error(alice.publish_xml(node, entry("during")), "wait", "internal-server-error")
+                status, body = http_get("/ready")
+                assert (status, body) == (503, "PostgreSQL not reachable\n"), (status, body)
             finally:
                 stack_sh("start-db")
 
@@ -77,9 +112,38 @@ def test_database_lost_while_running(herald: Herald, stack: StackConfig):
                     return False
             await eventually(publishes, "publishing works again once the database is back", timeout=40, interval=1)
             await bob.next_item_event(node, "after")
+            assert http_get("/ready")[0] == 200
             items = await alice.items(node)
             ids = [i.get("id") for i in items.xml.iter("{http://jabber.org/protocol/pubsub}item")]
             assert "before" in ids and "after" in ids, ids
         assert herald.running, herald.output_tail()
 
     run(body(), timeout=120)
+
+
+def test_health_ready_and_metrics(herald: Herald, stack: StackConfig):
+    """/health and /ready answer, and /metrics parses as Prometheus text with counters that move
+    with traffic."""
+    async def body():
+        assert http_get("/health") == (200, "ok\n")
+        assert http_get("/ready") == (200, "ready\n")
+        before = metrics()
+        node = unique_node("metrics")
+        async with connected(stack, "alice", "bob") as (alice, bob):
+            await alice.create_node(node)
+            await bob.subscribe_xml(node)
+            for i in range(3):
+                await alice.publish_xml(node, entry(f"m{i}"))
+                await bob.next_item_event(node, f"m{i}")
+            await expect_error(alice.items(unique_node("absent")), "cancel", "item-not-found")
+        after = metrics()
+        def moved(name):
+            return after.get(name, 0) - before.get(name, 0)
+        assert moved("herald_publishes_total") == 3, after
+        assert moved("herald_notifications_sent_total") >= 3, after
+        assert moved('herald_errors_total{condition="item-not-found",request="items"}') == 1, after
+        assert after["herald_nodes"] >= 1 and after["herald_subscriptions"] >= 1
+        assert any(k.startswith("herald_request_duration_seconds_bucket") and 'request="publish"' in k for k in after)
+        assert any(k.startswith('herald_stanzas_in_total{kind="iq"') for k in after), after
+
+    run(body())

@@ -93,6 +93,22 @@ extension StoreContractTests {
         }
     }
 
+    @Test(arguments: Self.backends) func statisticsCountNodesAndSubscriptions(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store in
+            let id = Self.nodeID("stats")
+            try await store.createNode(Self.node(id))
+            _ = try await store.subscribe(Subscription(node: id, jid: Self.bob, id: "s1"), reuse: .any, limit: .max)
+            _ = try await store.subscribe(Subscription(node: id, jid: Self.carol, id: "s2"), reuse: .any, limit: .max)
+            let after = try await store.statistics()
+            switch backend {
+            case .memory: #expect(after == StoreStatistics(nodes: 1, subscriptions: 2))
+            // Other tests share the database and change it at the same time: at least these exist.
+            case .postgres: #expect(after.nodes >= 1 && after.subscriptions >= 2)
+            }
+            #expect(try await store.deleteNode(id))
+        }
+    }
+
     @Test(arguments: Self.backends) func theLastOwnerCannotBeRemoved(_ backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let id = Self.nodeID("owners")

@@ -12,6 +12,8 @@ package struct HeraldConfiguration: Sendable {
     package var schemasDirectory: String
     package var pubsubLimits: PubSubLimits
     package var servicePolicy: ServicePolicy
+    /// Where `/health`, `/ready` and `/metrics` are served.
+    package var http: (host: String, port: Int)
     package var bouncePolicy: BouncePolicy
     package var logLevel: Logger.Level
 
@@ -77,6 +79,7 @@ package struct HeraldConfiguration: Sendable {
             endOnPermanentError: reader.bool(HeraldSettings.bounceEndOnPermanentError),
             transientLimit: reader.int(HeraldSettings.bounceTransientLimit, in: 0...10_000)
         )
+        self.http = (reader.string(HeraldSettings.httpHost), reader.int(HeraldSettings.httpPort, in: 1...65535))
         self.logLevel = level ?? .info
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
     }

@@ -98,6 +98,16 @@ package enum HeraldSettings {
         "Transient (wait, auth, modify) bounces in a row that end a subscription; 0 never ends it",
         default: "5"
     )
+    static let httpHost = Setting(
+        "http.host",
+        "Address of the HTTP server for /health, /ready and /metrics",
+        default: "127.0.0.1"
+    )
+    static let httpPort = Setting(
+        "http.port",
+        "Port of the HTTP server for /health, /ready and /metrics",
+        default: "8080"
+    )
     static let logLevel = Setting(
         "log.level",
         "trace, debug, info, notice, warning, error or critical",
@@ -109,7 +119,8 @@ package enum HeraldSettings {
         postgresHost, postgresPort, postgresUser, postgresPassword, postgresDatabase,
         schemasDirectory, limitsStanzaBytes, limitsPayloadBytes, limitsDepth, limitsAttributes,
         limitsSubscriptionsPerJID, limitsNodesPerOwner, administrators, nodeCreation, nodeCreationDomains,
-        nodeCreators, instantNodes, notifyAffiliations, bounceEndOnPermanentError, bounceTransientLimit, logLevel,
+        nodeCreators, instantNodes, notifyAffiliations, bounceEndOnPermanentError, bounceTransientLimit, httpHost,
+        httpPort, logLevel,
     ]
 
     /// The settings table for `--help`.

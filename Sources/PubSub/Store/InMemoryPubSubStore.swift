@@ -202,6 +202,12 @@ package final class InMemoryPubSubStore: PubSubStore {
         self.state.withLock { $0[node]?.items.map(\.id) ?? [] }
     }
 
+    package func statistics() async throws -> StoreStatistics {
+        self.state.withLock { nodes in
+            StoreStatistics(nodes: nodes.count, subscriptions: nodes.values.reduce(0) { $0 + $1.subscriptions.count })
+        }
+    }
+
     package func expireItems(node: String, publishedBefore date: Date) async throws -> Int {
         self.state.withLock { nodes in
             guard var state = nodes[node] else { return 0 }

@@ -57,6 +57,20 @@ package protocol PubSubStore: Sendable {
     func itemIDs(node: String) async throws -> [String]
     /// Deletes the node's items published before `date` (`pubsub#item_expire`); returns how many.
     func expireItems(node: String, publishedBefore date: Date) async throws -> Int
+
+    /// How many nodes and subscriptions exist (for metrics).
+    func statistics() async throws -> StoreStatistics
+}
+
+/// Totals across the store.
+package struct StoreStatistics: Sendable, Hashable {
+    package var nodes: Int
+    package var subscriptions: Int
+
+    package init(nodes: Int, subscriptions: Int) {
+        self.nodes = nodes
+        self.subscriptions = subscriptions
+    }
 }
 
 /// What changing affiliations did to subscriptions, so that their subscribers can be told (§12.11).

@@ -1,0 +1,48 @@
+import Metrics
+import PubSub
+import XMPPCore
+
+/// The metrics of the stanza path (swift-metrics; exported by `/metrics`): what comes in, what
+/// goes out, errors by condition, and how long requests and fan-outs take.
+struct StanzaMetrics: Sendable {
+    /// Records one handled stanza and its outcome; `duration` is the time `handle` took (for a
+    /// publish, from the request to its commit and reply).
+    func handled(_ stanza: XMLElement, _ outcome: PubSubOutcome, duration: Duration) {
+        Counter(label: "herald_stanzas_in_total", dimensions: [("kind", stanza.name)]).increment()
+        guard stanza.name == "iq" else { return }
+        let request = Self.requestName(stanza)
+        Timer(label: "herald_request_duration_seconds", dimensions: [("request", request)]).record(duration: duration)
+        guard let reply = outcome.reply else { return }
+        if reply[attribute: "type"] == "error" {
+            let condition =
+                reply.child("error", namespace: Namespace.component)?.elements
+                .first { $0.namespace == Namespace.stanzas }?.name ?? "undefined-condition"
+            Counter(label: "herald_errors_total", dimensions: [("condition", condition), ("request", request)])
+                .increment()
+        } else if request == "publish" {
+            Counter(label: "herald_publishes_total").increment()
+        }
+    }
+
+    /// Records what was sent: the reply and the notifications, and how long sending them took.
+    func sent(replies: Int, notifications: Int, fanOut: Duration) {
+        if replies > 0 {
+            Counter(label: "herald_stanzas_out_total", dimensions: [("kind", "reply")]).increment(by: replies)
+        }
+        guard notifications > 0 else { return }
+        Counter(label: "herald_stanzas_out_total", dimensions: [("kind", "notification")]).increment(by: notifications)
+        Counter(label: "herald_notifications_sent_total").increment(by: notifications)
+        Timer(label: "herald_fanout_duration_seconds").record(duration: fanOut)
+    }
+
+    /// The request an IQ makes: the action inside `<pubsub/>` (publish, subscribe, …) or its payload's name.
+    static func requestName(_ iq: XMLElement) -> String {
+        guard let payload = iq.elements.first else { return "none" }
+        if payload.namespace == Namespace.pubsub || payload.namespace == Namespace.pubsubOwner {
+            let qualifiers: Set = ["configure", "options", "publish-options"]
+            let action = payload.elements.first { !qualifiers.contains($0.name) } ?? payload.elements.first
+            return action?.name ?? "pubsub"
+        }
+        return payload.name
+    }
+}
