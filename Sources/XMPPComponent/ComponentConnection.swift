@@ -1,4 +1,5 @@
 package import Logging
+import Metrics
 package import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -160,9 +161,13 @@ package final class ComponentConnection: Service, Sendable {
             case .sendHandshake(let digest):
                 try await outbound.write(ByteBuffer(string: "<handshake>\(digest)</handshake>"))
             case .reportEstablished:
-                self.shared.withLock {
+                let sessions = self.shared.withLock {
                     $0.link = .established(outbound)
                     $0.sessionsEstablished += 1
+                    return $0.sessionsEstablished
+                }
+                if sessions > 1 {
+                    Counter(label: "herald_component_reconnects_total").increment()
                 }
                 self.logger.info("component connected", metadata: ["xmpp.domain": "\(self.configuration.domain)"])
             case .deliver(let stanza):

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
-import urllib.error
-import urllib.request
 
 from slixmpp.exceptions import IqError
 
@@ -18,6 +14,8 @@ from harness import (
     connected,
     eventually,
     expect_error,
+    http_get,
+    metrics,
     run,
     unique_node,
 )
@@ -26,35 +24,6 @@ from harness import (
 def stack_sh(command: str) -> None:
     done = subprocess.run([str(STACK_SH), command, "test"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, f"stack.sh {command} failed: {done.stdout}{done.stderr}"
-
-
-def http_get(path: str) -> tuple:
-    """(status, body) of GET http://127.0.0.1:$HERALD_HTTP_PORT/path, bounded in time."""
-    url = f"http://127.0.0.1:{os.environ['HERALD_HTTP_PORT']}{path}"
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
-
-
-def metrics() -> dict:
-    """Parses /metrics as Prometheus text format: every line a comment or a sample with a number.
-    Returns 'name{labels}' -> value."""
-    status, body = http_get("/metrics")
-    assert status == 200, body
-    samples = {}
-    for line in body.splitlines():
-        if not line or line.startswith("#"):
-            assert not line or re.match(r"^# (TYPE|HELP) [a-zA-Z_:][a-zA-Z0-9_:]* ", line), f"bad comment: {line!r}"
-            continue
-        match = SAMPLE.match(line)
-        assert match, f"not a Prometheus sample: {line!r}"
-        samples[match.group(1) + (match.group(2) or "")] = float(match.group(3))
-    return samples
 
 
 def entry(item_id: str) -> str:

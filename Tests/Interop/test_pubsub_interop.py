@@ -10,14 +10,16 @@ from slixmpp.exceptions import IqError
 
 from harness import (
     NS_META,
-    REPO_ROOT,
-    STACK_SH,
     NS_PUBSUB_ERRORS,
     NS_PUBSUB_EVENT,
+    REPO_ROOT,
+    STACK_SH,
     Herald,
     StackConfig,
     assert_xml_equal,
     connected,
+    http_get,
+    metrics,
     only_child,
     run,
     stanza_error,
@@ -136,6 +138,8 @@ def test_component_reconnects_after_the_server_restarts(herald: Herald, stack: S
         await herald.wait_ready()  # disco#info answered again, through the new component stream
         assert herald.running, f"herald exited when the XMPP server went away\n{herald.output_tail()}"
         assert "component reconnecting" in herald.output(), herald.output_tail()
+        assert metrics().get("herald_component_reconnects_total", 0) >= 1
+        assert http_get("/ready") == (200, "ready\n")
 
         async with connected(stack, "alice", "bob") as (alice, bob):
             payload = make_payload(title="after the server restart")
