@@ -65,8 +65,19 @@ package enum HeraldApplication {
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
-            )
+            ).withShutdownGrace(configuration.shutdownGrace)
         )
         try await group.run()
+    }
+}
+
+extension ServiceGroupConfiguration {
+    /// Past `grace` after SIGTERM the services are cancelled, and cancellation itself gets a few
+    /// seconds more, so a stuck request cannot keep Herald from stopping.
+    fileprivate func withShutdownGrace(_ grace: Duration) -> Self {
+        var configuration = self
+        configuration.maximumGracefulShutdownDuration = grace
+        configuration.maximumCancellationDuration = .seconds(5)
+        return configuration
     }
 }

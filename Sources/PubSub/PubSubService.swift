@@ -77,27 +77,32 @@ package struct PubSubService: Sendable {
                 throw PubSubErrors.nodeNotFound
             }
         } catch let rejected as EntriesRejected {
-            self.logger.debug(
-                "request partly refused",
-                metadata: ["xmpp.iq.id": "\(iq.id)", "xmpp.error": "\(rejected.error.condition.rawValue)"]
-            )
+            self.logger.info("request partly refused", metadata: Self.errorMetadata(iq, rejected.error))
             return PubSubOutcome(
                 reply: iq.error(rejected.error, detail: rejected.detail),
                 notifications: rejected.notifications
             )
         } catch let error as StanzaError {
-            self.logger.debug(
-                "request refused",
-                metadata: ["xmpp.iq.id": "\(iq.id)", "xmpp.error": "\(error.condition.rawValue)"]
-            )
+            self.logger.info("request refused", metadata: Self.errorMetadata(iq, error))
             return PubSubOutcome(reply: iq.error(error))
         } catch {
             // The store failed or did not answer in time (a database that is down): try again later.
-            self.logger.error("request failed", metadata: ["xmpp.iq.id": "\(iq.id)", "error": "\(error)"])
-            return PubSubOutcome(
-                reply: iq.error(StanzaError(.wait, .internalServerError, text: "storage unavailable, retry later"))
-            )
+            let stanzaError = StanzaError(.wait, .internalServerError, text: "storage unavailable, retry later")
+            var metadata = Self.errorMetadata(iq, stanzaError)
+            metadata["error"] = "\(error)"
+            self.logger.error("request failed", metadata: metadata)
+            return PubSubOutcome(reply: iq.error(stanzaError))
         }
+    }
+
+    /// One log line per error reply: who asked what about which node, and the condition.
+    private static func errorMetadata(_ iq: IQ, _ error: StanzaError) -> Logger.Metadata {
+        let action = iq.payload?.elements.first
+        return [
+            "xmpp.iq.id": "\(iq.id)", "xmpp.from": "\(iq.from)", "xmpp.error": "\(error.condition.rawValue)",
+            "xmpp.request": "\(action?.name ?? iq.payload?.name ?? "")",
+            "pubsub.node": "\(action?[attribute: "node"] ?? iq.payload?[attribute: "node"] ?? "")",
+        ]
     }
 
     /// Presence and messages get no error reply; a store failure while handling one is only logged.

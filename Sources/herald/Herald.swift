@@ -51,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let configuration = try await self.options.load()
         LoggingSystem.bootstrap { label in
+            if let format = configuration.logFormat {
+                return LineLogHandler(label: label, format: format, level: configuration.logLevel)
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = configuration.logLevel
             return handler

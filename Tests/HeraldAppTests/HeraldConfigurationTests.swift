@@ -71,6 +71,8 @@ import XMPPCore
         environment["HERALD_BOUNCE_TRANSIENT_LIMIT"] = "0"
         environment["HERALD_HTTP_HOST"] = "0.0.0.0"
         environment["HERALD_HTTP_PORT"] = "9090"
+        environment["HERALD_SHUTDOWN_GRACE_SECONDS"] = "3"
+        environment["HERALD_LOG_FORMAT"] = "json"
         environment["HERALD_LOG_LEVEL"] = "DEBUG"
         // Every documented setting is exercised here, so a renamed key cannot go unnoticed.
         #expect(Set(environment.keys) == Set(HeraldSettings.all.map(\.environmentVariable)))
@@ -102,6 +104,8 @@ import XMPPCore
         )
         #expect(configuration.bouncePolicy == BouncePolicy(endOnPermanentError: false, transientLimit: 0))
         #expect(configuration.http == ("0.0.0.0", 9090))
+        #expect(configuration.shutdownGrace == .seconds(3))
+        #expect(configuration.logFormat == .json)
         #expect(configuration.logLevel == .debug)
     }
 

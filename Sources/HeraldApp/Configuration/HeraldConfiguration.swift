@@ -16,6 +16,10 @@ package struct HeraldConfiguration: Sendable {
     package var http: (host: String, port: Int)
     package var bouncePolicy: BouncePolicy
     package var logLevel: Logger.Level
+    /// nil: swift-log's own text lines.
+    package var logFormat: LineLogHandler.Format?
+    /// How long a graceful shutdown may take before Herald stops anyway.
+    package var shutdownGrace: Duration
 
     /// Reads every setting of `HeraldSettings`; throws one `ConfigurationError` listing all bad values.
     package init(config: ConfigReader) throws(ConfigurationError) {
@@ -80,6 +84,15 @@ package struct HeraldConfiguration: Sendable {
             transientLimit: reader.int(HeraldSettings.bounceTransientLimit, in: 0...10_000)
         )
         self.http = (reader.string(HeraldSettings.httpHost), reader.int(HeraldSettings.httpPort, in: 1...65535))
+        self.shutdownGrace = .seconds(reader.int(HeraldSettings.shutdownGraceSeconds, in: 1...3600))
+        switch reader.string(HeraldSettings.logFormat) {
+        case "text": self.logFormat = nil
+        case "logfmt": self.logFormat = .logfmt
+        case "json": self.logFormat = .json
+        case let other:
+            reader.report(HeraldSettings.logFormat, "'\(other)' is not text, logfmt or json")
+            self.logFormat = nil
+        }
         self.logLevel = level ?? .info
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
     }

@@ -108,6 +108,16 @@ package enum HeraldSettings {
         "Port of the HTTP server for /health, /ready and /metrics",
         default: "8080"
     )
+    static let logFormat = Setting(
+        "log.format",
+        "text (swift-log's default), logfmt (key=value) or json (one object per line)",
+        default: "text"
+    )
+    static let shutdownGraceSeconds = Setting(
+        "shutdown.graceSeconds",
+        "After SIGTERM, seconds to finish in-flight work before Herald stops anyway",
+        default: "10"
+    )
     static let logLevel = Setting(
         "log.level",
         "trace, debug, info, notice, warning, error or critical",
@@ -120,7 +130,7 @@ package enum HeraldSettings {
         schemasDirectory, limitsStanzaBytes, limitsPayloadBytes, limitsDepth, limitsAttributes,
         limitsSubscriptionsPerJID, limitsNodesPerOwner, administrators, nodeCreation, nodeCreationDomains,
         nodeCreators, instantNodes, notifyAffiliations, bounceEndOnPermanentError, bounceTransientLimit, httpHost,
-        httpPort, logLevel,
+        httpPort, shutdownGraceSeconds, logFormat, logLevel,
     ]
 
     /// The settings table for `--help`.
