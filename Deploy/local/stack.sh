@@ -9,6 +9,7 @@
 #   stack.sh env PROFILE        print `export HERALD_…=` lines for Herald and the tests
 #   stack.sh reset-db PROFILE   drop and recreate the database "herald"
 #   stack.sh restart-xmpp PROFILE  stop and start Prosody only (tests the component's reconnect)
+#   stack.sh stop-xmpp PROFILE  stop Prosody only (restart-xmpp or up starts it again)
 #   stack.sh stop-db PROFILE    stop PostgreSQL only (tests Herald's behaviour while it is down)
 #   stack.sh start-db PROFILE   start it again
 #
@@ -563,6 +564,12 @@ cmd_start_db() {
     pg_up
 }
 
+cmd_stop_xmpp() {
+    load_profile "${1:-}"
+    require_tools
+    prosody_stop
+}
+
 cmd_restart_xmpp() {
     load_profile "${1:-}"
     require_tools
@@ -582,9 +589,10 @@ main() {
         reset-db) cmd_reset_db "$@" ;;
         restart-xmpp) cmd_restart_xmpp "$@" ;;
         stop-db) cmd_stop_db "$@" ;;
+        stop-xmpp) cmd_stop_xmpp "$@" ;;
         start-db) cmd_start_db "$@" ;;
         -h|--help|help|"") usage ;;
-        *) die "unknown command '$cmd' (install, up, down, status, env, reset-db, restart-xmpp, stop-db, start-db)" ;;
+        *) die "unknown command '$cmd' (install, up, down, status, env, reset-db, restart-xmpp, stop-xmpp, stop-db, start-db)" ;;
     esac
 }
 

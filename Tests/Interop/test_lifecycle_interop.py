@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import subprocess
 
 from slixmpp.exceptions import IqError
@@ -116,3 +118,47 @@ def test_health_ready_and_metrics(herald: Herald, stack: StackConfig):
         assert any(k.startswith('herald_stanzas_in_total{kind="iq"') for k in after), after
 
     run(body())
+
+
+def test_sigterm_with_publishes_in_flight_loses_nothing_acknowledged(herald_factory, stack: StackConfig):
+    """SIGTERM while publishes stream in: herald exits 0, and every publish it acknowledged is
+    stored after a restart (each reply is sent after its commit)."""
+    h: Herald = herald_factory()
+
+    async def body():
+        await h.start()
+        node = unique_node("sigterm")
+        async with connected(stack, "alice") as (alice,):
+            await alice.create_node(node, {"pubsub#max_items": "1000"})
+
+            answered = 0
+            twenty_answered = asyncio.Event()
+
+            async def publish(i: int):
+                nonlocal answered
+                try:
+                    await alice.publish_xml(node, entry(f"p{i}"))
+                except Exception:  # noqa: BLE001 - refused or unanswered: not acknowledged
+                    return None
+                answered += 1
+                if answered == 20:
+                    twenty_answered.set()
+                return f"p{i}"
+
+            tasks = [asyncio.create_task(publish(i)) for i in range(300)]
+            await asyncio.wait_for(twenty_answered.wait(), 20)  # the rest are in flight
+            h.proc.send_signal(signal.SIGTERM)
+            acknowledged = {i for i in await asyncio.gather(*tasks) if i}
+            assert await h.wait_exit(20) == 0, h.output_tail()
+        # Some answered before the signal, some not: otherwise the test would prove nothing.
+        assert 0 < len(acknowledged) < 300, f"{len(acknowledged)} of 300 acknowledged"
+        print(f"{len(acknowledged)} of 300 publishes acknowledged around SIGTERM")
+        await h.start()
+        async with connected(stack, "alice") as (alice,):
+            items = await alice.items(node)
+            stored = {i.get("id") for i in items.xml.iter("{http://jabber.org/protocol/pubsub}item")}
+        missing = acknowledged - stored
+        assert not missing, f"{len(missing)} acknowledged publishes lost, e.g. {sorted(missing)[:5]}"
+        await h.stop()
+
+    run(body(), timeout=90)

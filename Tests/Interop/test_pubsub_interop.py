@@ -18,6 +18,7 @@ from harness import (
     StackConfig,
     assert_xml_equal,
     connected,
+    eventually,
     http_get,
     metrics,
     only_child,
@@ -131,8 +132,16 @@ def test_component_reconnects_after_the_server_restarts(herald: Herald, stack: S
             await alice.create(node)
             await bob.subscribe(node)
 
-        restarted = subprocess.run(
-            [str(STACK_SH), "restart-xmpp", "test"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+        stopped = subprocess.run(
+            [str(STACK_SH), "stop-xmpp", "test"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+        assert stopped.returncode == 0, f"could not stop Prosody: {stopped.stderr}"
+        try:
+            async def not_ready():
+                return http_get("/ready") == (503, "XMPP component stream not established\n")
+            await eventually(not_ready, "/ready says the component stream is down")
+        finally:
+            restarted = subprocess.run(
+                [str(STACK_SH), "restart-xmpp", "test"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
         assert restarted.returncode == 0, f"could not restart Prosody: {restarted.stderr}"
 
         await herald.wait_ready()  # disco#info answered again, through the new component stream
