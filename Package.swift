@@ -85,6 +85,7 @@ let package = Package(
             name: "herald",
             dependencies: [
                 "HeraldApp",
+                "XMPPCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -11,7 +11,7 @@ import XMPPCore
     static let required = ["HERALD_COMPONENT_DOMAIN": "pubsub.example.com", "HERALD_COMPONENT_SECRET": "s3cret"]
 
     static func load(_ environment: [String: String], file: String? = nil) async throws -> HeraldConfiguration {
-        try HeraldConfiguration(config: try await ConfigReader.herald(environment: environment, configFile: file))
+        try await HeraldConfiguration.load(environment: environment, configFile: file)
     }
 
     static func problems(_ environment: [String: String]) async throws -> [String: String] {

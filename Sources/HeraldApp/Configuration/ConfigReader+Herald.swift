@@ -4,14 +4,14 @@ import SystemPackage
 
 extension ConfigReader {
     /// Herald's providers: `HERALD_*` environment variables first, then the JSON file if one is given.
-    /// Throws `ConfigurationError` for a secret file that cannot be read.
+    /// `environment` has its secret files read already (`readingSecretFiles`).
     package static func herald(
         environment: [String: String],
         configFile: String?
     ) async throws -> ConfigReader {
         let secrets = Set(HeraldSettings.all.filter(\.isSecret).map(\.environmentVariable))
         let environmentProvider = EnvironmentVariablesProvider(
-            environmentVariables: try Self.readingSecretFiles(environment),
+            environmentVariables: environment,
             secretsSpecifier: .specific(secrets)
         ).prefixKeys(with: ["herald"])
         guard let configFile else {
@@ -23,7 +23,10 @@ extension ConfigReader {
 
     /// Secrets may come from files, as container platforms mount them: `HERALD_X_FILE` names a
     /// file whose content, without its final newline, is the value of the secret `HERALD_X`.
-    static func readingSecretFiles(_ environment: [String: String]) throws(ConfigurationError) -> [String: String] {
+    /// Returns the environment with those values, and a problem for each file that cannot be used.
+    static func readingSecretFiles(
+        _ environment: [String: String]
+    ) -> (environment: [String: String], problems: [ConfigurationError.Problem]) {
         var resolved = environment
         var problems: [ConfigurationError.Problem] = []
         for setting in HeraldSettings.all where setting.isSecret {
@@ -49,7 +52,6 @@ extension ConfigReader {
             }
             resolved[variable] = value
         }
-        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
-        return resolved
+        return (resolved, problems)
     }
 }

@@ -21,9 +21,21 @@ package struct HeraldConfiguration: Sendable {
     /// How long a graceful shutdown may take before Herald stops anyway.
     package var shutdownGrace: Duration
 
-    /// Reads every setting of `HeraldSettings`; throws one `ConfigurationError` listing all bad values.
-    package init(config: ConfigReader) throws(ConfigurationError) {
+    /// Reads the environment (secret files included) and the optional JSON file; throws one
+    /// `ConfigurationError` listing every bad value, or the file provider's error.
+    package static func load(environment: [String: String], configFile: String?) async throws -> Self {
+        let (environment, problems) = ConfigReader.readingSecretFiles(environment)
+        let reader = try await ConfigReader.herald(environment: environment, configFile: configFile)
+        return try Self(config: reader, problems: problems)
+    }
+
+    /// Reads every setting of `HeraldSettings`; throws one `ConfigurationError` listing all bad
+    /// values, after the `problems` already found.
+    package init(config: ConfigReader, problems: [ConfigurationError.Problem] = []) throws(ConfigurationError) {
         var reader = SettingsReader(config: config)
+        for problem in problems {
+            reader.report(problem.setting, problem.message)
+        }
         let domain = reader.string(HeraldSettings.componentDomain)
         if !domain.isEmpty {
             let jid = try? JID(domain)

@@ -79,7 +79,9 @@ struct SettingsReader {
         return jids
     }
 
+    /// Records a problem; the first one found for a setting is the one reported.
     mutating func report(_ setting: Setting, _ message: String) {
+        guard !self.problems.contains(where: { $0.setting == setting }) else { return }
         self.problems.append(ConfigurationError.Problem(setting: setting, message: message))
     }
 }
