@@ -61,6 +61,7 @@ package enum HeraldApplication {
                     .init(service: postgres),
                     .init(service: connection),
                     .init(service: pump),
+                    .init(service: ExpirySweeper(service: service, interval: .seconds(60), logger: logger)),
                     .init(service: http),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -165,6 +165,18 @@ import XMPPCore
         #expect(try await harness.store.itemIDs(node: "n") == ["new"])
     }
 
+    @Test func theSweepExpiresItemsWithoutAnyRead() async throws {
+        let harness = try PubSubTestHarness()
+        try await harness.create("n", config: ["pubsub#item_expire": "60"])
+        try await harness.create("kept")
+        _ = try await harness.send(H.publishXML("n", item: "<item id='old'><v xmlns='urn:v'/></item>"))
+        _ = try await harness.send(H.publishXML("kept", item: "<item id='old'><v xmlns='urn:v'/></item>"))
+        harness.clock.advance(by: 61)
+        try await harness.service.expireItemsEverywhere()
+        #expect(try await harness.store.itemIDs(node: "n").isEmpty)
+        #expect(try await harness.store.itemIDs(node: "kept") == ["old"])
+    }
+
     @Test func nodePayloadLimitNarrowsTheService() async throws {
         let harness = try PubSubTestHarness()
         try await harness.create("n", config: ["pubsub#max_payload_size": "40"])

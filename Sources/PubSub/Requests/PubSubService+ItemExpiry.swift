@@ -13,3 +13,12 @@ extension PubSubService {
         }
     }
 }
+
+extension PubSubService {
+    /// Expires items on every node that has `pubsub#item_expire`, for a periodic sweep.
+    package func expireItemsEverywhere() async throws {
+        for node in try await self.store.nodes() where node.configuration.itemExpire != nil {
+            try await self.expireItems(of: node)
+        }
+    }
+}
