@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Proves the runtime stage of Deploy/Dockerfile on a machine without a container engine: a
+# minimal Debian bookworm root (debootstrap) gets only the packages the Dockerfile's runtime stage
+# installs, a release build of herald with the static Swift runtime (as the build stage makes it)
+# and the schemas, at the Dockerfile's paths. `prove-runtime.sh bin` then prints the path of a
+# wrapper that runs herald inside that root as the Dockerfile's non-root user, so the interop
+# suite can drive it: HERALD_BIN=$(Deploy/container/prove-runtime.sh bin) pytest Tests/Interop.
+#
+#   prove-runtime.sh root    build (or reuse) the root under .data/container/rootfs
+#   prove-runtime.sh bin     build herald, install it in the root, print the wrapper's path
+# Needs root (debootstrap, chroot) and the Debian mirror of /etc/apt/sources.list.d.
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ROOTFS=$REPO_ROOT/.data/container/rootfs
+MIRROR=${HERALD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The runtime stage's packages, read from the Dockerfile so the two cannot drift apart.
+PACKAGES=$(sed -n '/^FROM .* AS runtime/,$p' "$REPO_ROOT/Deploy/Dockerfile" \
+    | grep -o 'install -y --no-install-recommends [^&]*' | head -n1 | sed 's/install -y --no-install-recommends //')
+
+log() { printf 'prove-runtime: %s\n' "$*" >&2; }
+
+make_root() {
+    if [ -x "$ROOTFS/usr/bin/apt-get" ] && [ -f "$ROOTFS/.herald-runtime-packages" ] \
+        && [ "$(cat "$ROOTFS/.herald-runtime-packages")" = "$PACKAGES" ]; then
+        return
+    fi
+    rm -rf "$ROOTFS"
+    mkdir -p "$ROOTFS"
+    log "debootstrap bookworm (minbase) into $ROOTFS"
+    debootstrap --variant=minbase bookworm "$ROOTFS" "$MIRROR" >/dev/null
+    log "installing the runtime stage's packages: $PACKAGES"
+    cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+    # shellcheck disable=SC2086
+    chroot "$ROOTFS" sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null \
+        && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin herald"
+    printf '%s' "$PACKAGES" >"$ROOTFS/.herald-runtime-packages"
+}
+
+install_herald() {
+    log "building herald (release, static Swift runtime), as the build stage does"
+    (cd "$REPO_ROOT" && swift build -c release --product herald --static-swift-stdlib >/dev/null)
+    install -D -m 0755 "$REPO_ROOT/.build/release/herald" "$ROOTFS/usr/local/bin/herald"
+    rm -rf "$ROOTFS/usr/share/herald/Schemas"
+    mkdir -p "$ROOTFS/usr/share/herald"
+    cp -r "$REPO_ROOT/Schemas" "$ROOTFS/usr/share/herald/Schemas"
+    local wrapper=$REPO_ROOT/.data/container/herald-in-runtime
+    cat >"$wrapper" <<WRAP
+#!/usr/bin/env bash
+# herald inside the runtime root, as the image runs it: uid 10001, the image's environment.
+exec chroot --userspec=10001:10001 "$ROOTFS" /usr/bin/env \\
+    HERALD_SCHEMAS_DIRECTORY=/usr/share/herald/Schemas \\
+    \$(env | grep '^HERALD_' | grep -v '^HERALD_SCHEMAS_DIRECTORY=') \\
+    /usr/local/bin/herald "\$@"
+WRAP
+    chmod +x "$wrapper"
+    # Only what the runtime image has: no library may come from the build machine.
+    if chroot "$ROOTFS" ldd /usr/local/bin/herald | grep -q 'not found'; then
+        chroot "$ROOTFS" ldd /usr/local/bin/herald >&2
+        log "a library is missing from the runtime root"
+        exit 1
+    fi
+    echo "$wrapper"
+}
+
+case "${1:-}" in
+    root) make_root ;;
+    bin) make_root; install_herald ;;
+    *) echo "usage: $0 root|bin" >&2; exit 2 ;;
+esac

@@ -1,0 +1,20 @@
+-- Attaching Herald to Prosody (0.12). Add to /etc/prosody/prosody.cfg.lua; Herald's own side is
+-- HERALD_COMPONENT_DOMAIN=pubsub.example.com, HERALD_COMPONENT_HOST/PORT = this server and
+-- component_ports, HERALD_COMPONENT_SECRET = component_secret.
+
+-- Prosody's settings for external components (XEP-0114): where it listens for them.
+component_ports = { 5347 }
+component_interface = "127.0.0.1"   -- or the address Herald connects from
+
+-- Optional, for the presence and roster access models (XEP-0356): mod_privilege from
+-- prosody-modules (Debian: apt-get install prosody-modules).
+modules_enabled = { --[[ your modules, then: ]] "privilege" }
+
+VirtualHost "example.com"
+    privileged_entities = {
+        ["pubsub.example.com"] = { roster = "get"; };
+    }
+
+Component "pubsub.example.com"
+    component_secret = "change-me"
+    modules_enabled = { "privilege" }   -- sends the privilege advertisement when Herald connects
