@@ -145,6 +145,17 @@ import XMPPCore
         #expect(problems.count == 8)
     }
 
+    @Test func theExampleFileIsValid() async throws {
+        let file = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appending(path: "Deploy/herald.example.json")
+        // The secret comes from the environment (or a *_FILE), never from the example file.
+        let configuration = try await Self.load(["HERALD_COMPONENT_SECRET": "s"], file: file.path)
+        #expect(configuration.component.domain == "pubsub.example.com")
+        #expect(configuration.http == ("0.0.0.0", 8080))
+        #expect(configuration.logFormat == .logfmt)
+        #expect(configuration.servicePolicy.nodeCreation == .localUsers(domains: ["example.com"]))
+    }
+
     @Test func secretsComeFromFiles() async throws {
         let directory = FileManager.default.temporaryDirectory
         let secretFile = directory.appendingPathComponent("herald-secret-\(UUID().uuidString)")
