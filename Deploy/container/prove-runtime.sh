@@ -16,7 +16,8 @@ ROOTFS=$REPO_ROOT/.data/container/rootfs
 MIRROR=${HERALD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # The runtime stage's packages, read from the Dockerfile so the two cannot drift apart.
 PACKAGES=$(sed -n '/^FROM .* AS runtime/,$p' "$REPO_ROOT/Deploy/Dockerfile" \
-    | grep -o 'install -y --no-install-recommends [^&]*' | head -n1 | sed 's/install -y --no-install-recommends //')
+    | grep -o 'install -y --no-install-recommends [^&\\]*' | head -n1 \
+    | sed -e 's/install -y --no-install-recommends //' -e 's/[[:space:]]*$//')
 
 log() { printf 'prove-runtime: %s\n' "$*" >&2; }
 
@@ -39,11 +40,18 @@ make_root() {
 
 install_herald() {
     log "building herald (release, static Swift runtime), as the build stage does"
-    (cd "$REPO_ROOT" && swift build -c release --product herald --static-swift-stdlib >/dev/null)
+    local build_log=$REPO_ROOT/.data/container/build.log
+    if ! (cd "$REPO_ROOT" && swift build -c release --product herald --static-swift-stdlib) >"$build_log" 2>&1; then
+        tail -n 40 "$build_log" >&2
+        log "the release build failed (log: $build_log)"
+        exit 1
+    fi
     install -D -m 0755 "$REPO_ROOT/.build/release/herald" "$ROOTFS/usr/local/bin/herald"
     rm -rf "$ROOTFS/usr/share/herald/Schemas"
     mkdir -p "$ROOTFS/usr/share/herald"
     cp -r "$REPO_ROOT/Schemas" "$ROOTFS/usr/share/herald/Schemas"
+    # A container has /proc, and Swift's statically linked runtime reads the arguments from it.
+    mountpoint -q "$ROOTFS/proc" || mount -t proc proc "$ROOTFS/proc"
     local wrapper=$REPO_ROOT/.data/container/herald-in-runtime
     cat >"$wrapper" <<WRAP
 #!/usr/bin/env bash

@@ -27,7 +27,7 @@ package enum HeraldApplication {
             logger: logger,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton
         )
-        let store = PostgresPubSubStore(client: postgres, logger: logger)
+        let store = MeasuredStore(PostgresPubSubStore(client: postgres, logger: logger))
         let service = PubSubService(
             domain: try JID(configuration.component.domain),
             store: store,

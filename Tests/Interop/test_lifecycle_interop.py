@@ -116,6 +116,10 @@ def test_health_ready_and_metrics(herald: Herald, stack: StackConfig):
         assert after["herald_nodes"] >= 1 and after["herald_subscriptions"] >= 1
         assert any(k.startswith("herald_request_duration_seconds_bucket") and 'request="publish"' in k for k in after)
         assert any(k.startswith('herald_stanzas_in_total{kind="iq"') for k in after), after
+        # Pool usage: no store call runs between requests; publishes were timed per operation.
+        assert after["herald_postgres_requests_in_flight"] >= 0
+        assert any(k.startswith("herald_postgres_duration_seconds_count") and 'operation="publish"' in k
+                   for k in after), after
 
     run(body())
 
