@@ -46,7 +46,9 @@ install_herald() {
         log "the release build failed (log: $build_log)"
         exit 1
     fi
-    install -D -m 0755 "$REPO_ROOT/.build/release/herald" "$ROOTFS/usr/local/bin/herald"
+    mkdir -p "$ROOTFS/usr/local/bin"
+    strip -o "$ROOTFS/usr/local/bin/herald" "$REPO_ROOT/.build/release/herald"
+    chmod 0755 "$ROOTFS/usr/local/bin/herald"
     rm -rf "$ROOTFS/usr/share/herald/Schemas"
     mkdir -p "$ROOTFS/usr/share/herald"
     cp -r "$REPO_ROOT/Schemas" "$ROOTFS/usr/share/herald/Schemas"
