@@ -19,6 +19,7 @@ from harness import (
     http_get,
     metrics,
     run,
+    stanza_error,
     unique_node,
 )
 
@@ -57,39 +58,58 @@ def test_database_down_at_start(herald_factory, stack: StackConfig):
 
 
 def test_database_lost_while_running(herald: Herald, stack: StackConfig):
-    """PostgreSQL stops under a running herald: requests get a wait-type error instead of hanging,
-    and once it is back herald serves again without a restart; nothing acknowledged is lost."""
+    """PostgreSQL stops and starts under a stream of publishes: while it is down each publish gets a
+    wait-type error instead of hanging, /ready says why, herald serves again by itself once it is
+    back, and every publish it acknowledged is stored."""
     async def body():
         node = unique_node("db-outage")
         async with connected(stack, "alice", "bob") as (alice, bob):
-            await alice.create_node(node)
+            await alice.create_node(node, {"pubsub#max_items": "max"})
             await bob.subscribe_xml(node)
-            await alice.publish_xml(node, entry("before"))
-            await bob.next_item_event(node, "before")
-            assert http_get("/ready")[0] == 200
+            acknowledged, refused = [], []
+            stop = asyncio.Event()
+
+            async def load():
+                i = 0
+                while not stop.is_set():
+                    i += 1
+                    try:
+                        await alice.publish_xml(node, entry(f"load{i}"))
+                        acknowledged.append(f"load{i}")
+                        await asyncio.sleep(0.05)  # a steady load, and an items reply that stays small
+                    except IqError as e:
+                        refused.append(stanza_error(e))
+                        await asyncio.sleep(0.2)
+
+            publisher = asyncio.create_task(load())
+            await asyncio.sleep(0.5)
+            assert acknowledged and http_get("/ready")[0] == 200
             stack_sh("stop-db")
             try:
-                await expect_error(alice.publish_xml(node, entry("during")), "wait", "internal-server-error")
-                status, body = http_get("/ready")
-                assert (status, body) == (503, "PostgreSQL not reachable\n"), (status, body)
+                async def failing():
+                    return len(refused) >= 2
+                await eventually(failing, "publishes are refused while the database is down", timeout=30)
+                status, text = http_get("/ready")
+                assert (status, text) == (503, "PostgreSQL not reachable\n"), (status, text)
             finally:
                 stack_sh("start-db")
+            recovered_at = len(acknowledged)
 
-            async def publishes():
-                try:
-                    await alice.publish_xml(node, entry("after"))
-                    return True
-                except IqError:
-                    return False
-            await eventually(publishes, "publishing works again once the database is back", timeout=40, interval=1)
-            await bob.next_item_event(node, "after")
+            async def recovered():
+                return len(acknowledged) > recovered_at + 3
+            await eventually(recovered, "publishes succeed again once the database is back", timeout=40, interval=0.5)
+            stop.set()
+            await publisher
+            assert {(e.type, e.condition) for e in refused} == {("wait", "internal-server-error")}, refused
             assert http_get("/ready")[0] == 200
+            await bob.next_item_event(node, acknowledged[-1])
             items = await alice.items(node)
-            ids = [i.get("id") for i in items.xml.iter("{http://jabber.org/protocol/pubsub}item")]
-            assert "before" in ids and "after" in ids, ids
+            stored = {i.get("id") for i in items.xml.iter("{http://jabber.org/protocol/pubsub}item")}
+            missing = set(acknowledged) - stored
+            assert not missing, f"acknowledged publishes lost: {sorted(missing)[:5]}"
         assert herald.running, herald.output_tail()
 
-    run(body(), timeout=120)
+    run(body(), timeout=150)
 
 
 def test_health_ready_and_metrics(herald: Herald, stack: StackConfig):
