@@ -26,7 +26,8 @@ make_root() {
         && [ "$(cat "$ROOTFS/.herald-runtime-packages")" = "$PACKAGES" ]; then
         return
     fi
-    rm -rf "$ROOTFS"
+    if mountpoint -q "$ROOTFS/proc"; then umount "$ROOTFS/proc"; fi
+    rm -rf --one-file-system "$ROOTFS"
     mkdir -p "$ROOTFS"
     log "debootstrap bookworm (minbase) into $ROOTFS"
     debootstrap --variant=minbase bookworm "$ROOTFS" "$MIRROR" >/dev/null
@@ -57,11 +58,14 @@ install_herald() {
     local wrapper=$REPO_ROOT/.data/container/herald-in-runtime
     cat >"$wrapper" <<WRAP
 #!/usr/bin/env bash
-# herald inside the runtime root, as the image runs it: uid 10001, the image's environment.
-exec chroot --userspec=10001:10001 "$ROOTFS" /usr/bin/env \\
-    HERALD_SCHEMAS_DIRECTORY=/usr/share/herald/Schemas \\
-    \$(env | grep '^HERALD_' | grep -v '^HERALD_SCHEMAS_DIRECTORY=') \\
-    /usr/local/bin/herald "\$@"
+# herald inside the runtime root, as the image runs it: user herald, the image's environment
+# (HERALD_SCHEMAS_DIRECTORY; the caller's other HERALD_* variables pass through unchanged).
+args=()
+while IFS= read -r -d '' pair; do
+    case "\$pair" in HERALD_SCHEMAS_DIRECTORY=*) ;; HERALD_*) args+=("\$pair") ;; esac
+done < <(env -0)
+exec chroot --userspec=herald "$ROOTFS" /usr/bin/env -i HERALD_SCHEMAS_DIRECTORY=/usr/share/herald/Schemas \\
+    "\${args[@]}" /usr/local/bin/herald "\$@"
 WRAP
     chmod +x "$wrapper"
     # Only what the runtime image has: no library may come from the build machine.

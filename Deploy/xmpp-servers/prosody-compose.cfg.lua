@@ -1,10 +1,9 @@
 -- Prosody for Deploy/compose.yaml: one VirtualHost, Herald's component, XEP-0356 roster reads.
 -- Prosody's own settings: component_ports/component_interface, component_secret, privileged_entities.
-pidfile = "/var/run/prosody/prosody.pid"
-daemonize = false
+-- Runs in the foreground as the prosody user (see compose.yaml): no pidfile, no posix module.
 log = { info = "*console" }
 admins = { }
-modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "posix", "privilege" }
+modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "privilege" }
 modules_disabled = { "s2s", "offline" }
 authentication = "internal_hashed"
 c2s_require_encryption = false

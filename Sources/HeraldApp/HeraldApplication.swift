@@ -40,9 +40,10 @@ package enum HeraldApplication {
         )
         let readiness = Readiness(connection: connection, postgres: postgres)
         let pump = StanzaPump(connection: connection, service: service, logger: logger) {
-            try await DatabaseWait.untilReachable(logger: logger) {
-                _ = try await Migrator(client: postgres, logger: logger).migrate(migrations)
-            }
+            try await DatabaseWait.untilReachable(postgres, logger: logger)
+            // Not bounded in time: a long migration must finish, and the advisory lock keeps
+            // other instances waiting meanwhile.
+            try await Migrator(client: postgres, logger: logger).migrate(migrations)
             readiness.migrationsApplied()
         }
         let http = Application(

@@ -34,16 +34,19 @@ struct StanzaPump: Service {
                 let outcome = await self.service.handle(stanza)
                 let handled = clock.now
                 self.metrics.handled(stanza, outcome, duration: handled - start)
-                if let reply = outcome.reply {
-                    await self.send(reply)
+                var replies = 0
+                if let reply = outcome.reply, await self.send(reply) {
+                    replies = 1
                 }
                 let fanOutStart = clock.now
-                for notification in outcome.notifications {
-                    await self.send(notification)
+                var notifications = 0
+                for notification in outcome.notifications where await self.send(notification) {
+                    notifications += 1
                 }
                 self.metrics.sent(
-                    replies: outcome.reply == nil ? 0 : 1,
-                    notifications: outcome.notifications.count,
+                    replies: replies,
+                    notifications: notifications,
+                    dropped: (outcome.reply == nil ? 0 : 1) - replies + outcome.notifications.count - notifications,
                     fanOut: clock.now - fanOutStart
                 )
             }
@@ -52,9 +55,11 @@ struct StanzaPump: Service {
         }
     }
 
-    private func send(_ stanza: XMLElement) async {
+    /// False when the stanza could not be written (the stream is down).
+    private func send(_ stanza: XMLElement) async -> Bool {
         do {
             try await self.connection.send(stanza)
+            return true
         } catch {
             // The item is committed; a subscriber that missed the event can retrieve it.
             self.logger.warning(
@@ -64,6 +69,7 @@ struct StanzaPump: Service {
                     "error": "\(error)",
                 ]
             )
+            return false
         }
     }
 }

@@ -1,5 +1,9 @@
-/// Bounds the time a piece of work may take: past it, the work is cancelled and `Deadline.Exceeded`
-/// is thrown.
+import Synchronization
+
+/// Bounds how long a caller waits for a piece of work. Past the limit the caller gets
+/// `Deadline.Exceeded` at once and the work is cancelled; work that ignores cancellation (a
+/// PostgreSQL query already sent) finishes on its own and its result is dropped, so its outcome
+/// is unknown to the caller.
 package enum Deadline {
     package struct Exceeded: Error, CustomStringConvertible {
         package var limit: Duration
@@ -10,14 +14,62 @@ package enum Deadline {
         within limit: Duration,
         _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await work() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                throw Exceeded(limit: limit)
+        let outcome = Outcome<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            outcome.waiting(continuation)
+            let worker = Task {
+                do {
+                    outcome.finish(.success(try await work()))
+                } catch {
+                    outcome.finish(.failure(error))
+                }
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                if outcome.finish(.failure(Exceeded(limit: limit))) { worker.cancel() }
+            }
+            outcome.onFinish { timer.cancel() }
+        }
+    }
+
+    /// The first result wins; the caller is resumed exactly once.
+    private final class Outcome<T: Sendable>: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<T, any Error>?
+            var result: Result<T, any Error>?
+            var onFinish: (@Sendable () -> Void)?
+        }
+
+        private let state = Mutex(State())
+
+        func waiting(_ continuation: CheckedContinuation<T, any Error>) {
+            self.state.withLock { $0.continuation = continuation }
+        }
+
+        /// Runs `action` once a result is in (at once if it already is).
+        func onFinish(_ action: @escaping @Sendable () -> Void) {
+            let done = self.state.withLock { state -> Bool in
+                if state.result != nil { return true }
+                state.onFinish = action
+                return false
+            }
+            if done { action() }
+        }
+
+        /// True when this result was the first.
+        @discardableResult
+        func finish(_ result: Result<T, any Error>) -> Bool {
+            let (continuation, action) = self.state.withLock {
+                state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+                guard state.result == nil else { return (nil, nil) }
+                state.result = result
+                defer { state.continuation = nil }
+                return (state.continuation, state.onFinish)
+            }
+            guard let continuation else { return false }
+            continuation.resume(with: result)
+            action?()
+            return true
         }
     }
 }

@@ -86,8 +86,13 @@ package struct PubSubService: Sendable {
             self.logger.info("request refused", metadata: Self.errorMetadata(iq, error))
             return PubSubOutcome(reply: iq.error(error))
         } catch {
-            // The store failed or did not answer in time (a database that is down): try again later.
-            let stanzaError = StanzaError(.wait, .internalServerError, text: "storage unavailable, retry later")
+            // The store failed (a database that is down), or did not answer in time, in which case
+            // the write may still complete: the requester should retry, with the same ItemID.
+            let text =
+                error is Deadline.Exceeded
+                ? "storage did not answer in time; the request may still take effect"
+                : "storage unavailable, retry later"
+            let stanzaError = StanzaError(.wait, .internalServerError, text: text)
             var metadata = Self.errorMetadata(iq, stanzaError)
             metadata["error"] = "\(error)"
             self.logger.error("request failed", metadata: metadata)

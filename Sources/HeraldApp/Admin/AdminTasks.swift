@@ -145,10 +145,14 @@ package enum AdminTasks {
         return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            // A database that cannot be reached is reported instead of waited for.
-            return try await Deadline.run(within: .seconds(10)) {
-                try await body(client, PostgresPubSubStore(client: client, logger: logger))
+            // A database that cannot be reached is reported instead of waited for; the work itself
+            // (a long migration) is not bounded.
+            do {
+                try await Deadline.run(within: .seconds(10)) { _ = try await client.query("SELECT 1").collect() }
+            } catch {
+                throw AdminError("PostgreSQL not reachable: \(String(reflecting: error))")
             }
+            return try await body(client, PostgresPubSubStore(client: client, logger: logger))
         }
     }
 }

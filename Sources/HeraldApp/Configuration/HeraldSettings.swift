@@ -110,8 +110,8 @@ package enum HeraldSettings {
     )
     static let logFormat = Setting(
         "log.format",
-        "text (swift-log's default), logfmt (key=value) or json (one object per line)",
-        default: "text"
+        "logfmt (key=value), json (one object per line) or text (swift-log's format, which does not escape values)",
+        default: "logfmt"
     )
     static let shutdownGraceSeconds = Setting(
         "shutdown.graceSeconds",

@@ -1,6 +1,9 @@
 import FoundationEssentials
 package import Logging
+import Synchronization
 import SystemPackage
+
+private let standardErrorLock = Mutex(())
 
 /// One log line per event on standard error, as `logfmt` (`time=… level=… msg="…" key=value`) or
 /// JSON (one object per line), for log collectors.
@@ -20,7 +23,8 @@ package struct LineLogHandler: LogHandler {
         format: Format,
         level: Logger.Level,
         write: @escaping @Sendable (String) -> Void = { line in
-            _ = try? FileDescriptor.standardError.writeAll(line.utf8)
+            // One writer at a time, so that lines from different threads never interleave.
+            standardErrorLock.withLock { _ in _ = try? FileDescriptor.standardError.writeAll(line.utf8) }
         }
     ) {
         self.label = label
@@ -59,9 +63,12 @@ package struct LineLogHandler: LogHandler {
         }
     }
 
-    /// A logfmt value: bare when it has no space, quote or equals sign, else quoted and escaped.
+    /// A logfmt value: bare when it has no space, control character, quote or equals sign, else
+    /// quoted and escaped, so that a value from a stanza can never start a line of its own.
     static func logfmt(_ value: String) -> String {
-        let plain = !value.isEmpty && !value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }
+        let plain =
+            !value.isEmpty
+            && !value.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7F || $0 == "\"" || $0 == "=" }
         return plain ? value : Self.json(value)
     }
 

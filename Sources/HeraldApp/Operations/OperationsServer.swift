@@ -27,7 +27,9 @@ enum OperationsServer {
         }
         router.get("metrics") { _, _ in
             // Totals are read at scrape time, one query for both.
-            if let statistics = try? await store.statistics() {
+            // Bounded, so that a scrape answers while the database is down (the totals keep their
+            // last values then).
+            if let statistics = try? await Deadline.run(within: .seconds(1), { try await store.statistics() }) {
                 nodes.set(Double(statistics.nodes))
                 subscriptions.set(Double(statistics.subscriptions))
             }

@@ -24,8 +24,12 @@ struct StanzaMetrics: Sendable {
         }
     }
 
-    /// Records what was sent: the reply and the notifications, and how long sending them took.
-    func sent(replies: Int, notifications: Int, fanOut: Duration) {
+    /// Records what was sent (the reply, the notifications), what could not be (`dropped`: the
+    /// stream was down), and how long sending took.
+    func sent(replies: Int, notifications: Int, dropped: Int, fanOut: Duration) {
+        if dropped > 0 {
+            Counter(label: "herald_stanzas_dropped_total").increment(by: dropped)
+        }
         if replies > 0 {
             Counter(label: "herald_stanzas_out_total", dimensions: [("kind", "reply")]).increment(by: replies)
         }
@@ -35,14 +39,27 @@ struct StanzaMetrics: Sendable {
         Timer(label: "herald_fanout_duration_seconds").record(duration: fanOut)
     }
 
-    /// The request an IQ makes: the action inside `<pubsub/>` (publish, subscribe, …) or its payload's name.
+    /// The request an IQ makes, from a fixed set (a label must not grow with what senders invent):
+    /// the action inside `<pubsub/>` (publish, subscribe, …), a few other requests, or `other`.
     static func requestName(_ iq: XMLElement) -> String {
-        guard let payload = iq.elements.first else { return "none" }
-        if payload.namespace == Namespace.pubsub || payload.namespace == Namespace.pubsubOwner {
+        guard let payload = iq.elements.first else { return "other" }
+        switch payload.namespace {
+        case Namespace.pubsub, Namespace.pubsubOwner:
             let qualifiers: Set = ["configure", "options", "publish-options"]
             let action = payload.elements.first { !qualifiers.contains($0.name) } ?? payload.elements.first
-            return action?.name ?? "pubsub"
+            guard let name = action?.name, Self.pubsubActions.contains(name) else { return "other" }
+            return payload.namespace == Namespace.pubsubOwner ? "owner-" + name : name
+        case Namespace.discoInfo: return "disco-info"
+        case Namespace.discoItems: return "disco-items"
+        case Namespace.ping: return "ping"
+        case Namespace.commands: return "command"
+        case Namespace.roster: return "roster-push"
+        default: return "other"
         }
-        return payload.name
     }
+
+    private static let pubsubActions: Set = [
+        "create", "subscribe", "unsubscribe", "options", "default", "subscriptions", "affiliations", "publish",
+        "retract", "items", "configure", "delete", "purge",
+    ]
 }
