@@ -10,6 +10,7 @@ import XMPPCore
 struct MeasuredStore: PubSubStore {
     let base: any PubSubStore
     private let inFlight = InFlight()
+    private let metrics = MetricCache()
 
     init(_ base: any PubSubStore) {
         self.base = base
@@ -31,11 +32,11 @@ struct MeasuredStore: PubSubStore {
         let start = ContinuousClock.now
         do {
             let result = try await body()
-            Timer(label: "herald_postgres_duration_seconds", dimensions: [("operation", operation)])
+            self.metrics.timer("herald_postgres_duration_seconds", [("operation", operation)])
                 .record(duration: ContinuousClock.now - start)
             return result
         } catch {
-            Counter(label: "herald_postgres_errors_total", dimensions: [("operation", operation)]).increment()
+            self.metrics.counter("herald_postgres_errors_total", [("operation", operation)]).increment()
             throw error
         }
     }

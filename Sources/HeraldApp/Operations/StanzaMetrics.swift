@@ -5,22 +5,25 @@ import XMPPCore
 /// The metrics of the stanza path (swift-metrics; exported by `/metrics`): what comes in, what
 /// goes out, errors by condition, and how long requests and fan-outs take.
 struct StanzaMetrics: Sendable {
+    private let metrics = MetricCache()
+
     /// Records one handled stanza and its outcome; `duration` is the time `handle` took (for a
     /// publish, from the request to its commit and reply).
     func handled(_ stanza: XMLElement, _ outcome: PubSubOutcome, duration: Duration) {
-        Counter(label: "herald_stanzas_in_total", dimensions: [("kind", stanza.name)]).increment()
+        let kind = ["iq", "message", "presence"].contains(stanza.name) ? stanza.name : "other"
+        self.metrics.counter("herald_stanzas_in_total", [("kind", kind)]).increment()
         guard stanza.name == "iq" else { return }
         let request = Self.requestName(stanza)
-        Timer(label: "herald_request_duration_seconds", dimensions: [("request", request)]).record(duration: duration)
+        self.metrics.timer("herald_request_duration_seconds", [("request", request)]).record(duration: duration)
         guard let reply = outcome.reply else { return }
         if reply[attribute: "type"] == "error" {
             let condition =
                 reply.child("error", namespace: Namespace.component)?.elements
                 .first { $0.namespace == Namespace.stanzas }?.name ?? "undefined-condition"
-            Counter(label: "herald_errors_total", dimensions: [("condition", condition), ("request", request)])
+            self.metrics.counter("herald_errors_total", [("condition", condition), ("request", request)])
                 .increment()
         } else if request == "publish" {
-            Counter(label: "herald_publishes_total").increment()
+            self.metrics.counter("herald_publishes_total").increment()
         }
     }
 
@@ -28,15 +31,15 @@ struct StanzaMetrics: Sendable {
     /// stream was down), and how long sending took.
     func sent(replies: Int, notifications: Int, dropped: Int, fanOut: Duration) {
         if dropped > 0 {
-            Counter(label: "herald_stanzas_dropped_total").increment(by: dropped)
+            self.metrics.counter("herald_stanzas_dropped_total").increment(by: dropped)
         }
         if replies > 0 {
-            Counter(label: "herald_stanzas_out_total", dimensions: [("kind", "reply")]).increment(by: replies)
+            self.metrics.counter("herald_stanzas_out_total", [("kind", "reply")]).increment(by: replies)
         }
         guard notifications > 0 else { return }
-        Counter(label: "herald_stanzas_out_total", dimensions: [("kind", "notification")]).increment(by: notifications)
-        Counter(label: "herald_notifications_sent_total").increment(by: notifications)
-        Timer(label: "herald_fanout_duration_seconds").record(duration: fanOut)
+        self.metrics.counter("herald_stanzas_out_total", [("kind", "notification")]).increment(by: notifications)
+        self.metrics.counter("herald_notifications_sent_total").increment(by: notifications)
+        self.metrics.timer("herald_fanout_duration_seconds").record(duration: fanOut)
     }
 
     /// The request an IQ makes, from a fixed set (a label must not grow with what senders invent):

@@ -1,0 +1,33 @@
+import Metrics
+import Synchronization
+
+/// swift-metrics handles made once per label and dimensions. Making one per event goes through
+/// the factory (a lock and an allocation), on the stanza and store paths that every publish takes.
+final class MetricCache: Sendable {
+    private let counters = Mutex<[String: Counter]>([:])
+    private let timers = Mutex<[String: Timer]>([:])
+
+    func counter(_ label: String, _ dimensions: [(String, String)] = []) -> Counter {
+        self.counters.withLock { counters in
+            let key = Self.key(label, dimensions)
+            if let counter = counters[key] { return counter }
+            let counter = Counter(label: label, dimensions: dimensions)
+            counters[key] = counter
+            return counter
+        }
+    }
+
+    func timer(_ label: String, _ dimensions: [(String, String)] = []) -> Timer {
+        self.timers.withLock { timers in
+            let key = Self.key(label, dimensions)
+            if let timer = timers[key] { return timer }
+            let timer = Timer(label: label, dimensions: dimensions)
+            timers[key] = timer
+            return timer
+        }
+    }
+
+    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
+        dimensions.reduce(label) { $0 + "\u{0}" + $1.0 + "=" + $1.1 }
+    }
+}
