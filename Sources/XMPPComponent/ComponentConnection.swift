@@ -42,11 +42,6 @@ package final class ComponentConnection: Service, Sendable {
         }
     }
 
-    /// Streams established since start; more than one means Herald reconnected.
-    package var sessionsEstablished: Int {
-        self.shared.withLock { $0.sessionsEstablished }
-    }
-
     package init(configuration: ComponentConfiguration, logger: Logger, eventLoopGroup: any EventLoopGroup) {
         self.configuration = configuration
         self.logger = logger
