@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.36.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
@@ -54,9 +56,22 @@ let package = Package(
             ]
         ),
         .target(
+            name: "PubSubHTTP",
+            dependencies: [
+                "PubSub",
+                "XMPPCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "PubSubPostgres",
             dependencies: [
                 "PubSub",
+                "PubSubHTTP",
                 "XMPPCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,6 +83,7 @@ let package = Package(
                 "XMPPCore",
                 "XMPPComponent",
                 "PubSub",
+                "PubSubHTTP",
                 "PubSubPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -77,6 +93,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -85,6 +104,7 @@ let package = Package(
             name: "herald",
             dependencies: [
                 "HeraldApp",
+                "PubSubHTTP",
                 "XMPPCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,10 +127,23 @@ let package = Package(
         ),
         .testTarget(name: "PubSubTests", dependencies: ["PubSub", "XMPPCore"]),
         .testTarget(
+            name: "PubSubHTTPTests",
+            dependencies: [
+                "PubSubHTTP",
+                "PubSub",
+                "XMPPCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "PubSubPostgresTests",
             dependencies: [
                 "PubSubPostgres",
                 "PubSub",
+                "PubSubHTTP",
                 "XMPPCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +154,7 @@ let package = Package(
             dependencies: [
                 "HeraldApp",
                 "PubSub",
+                "PubSubHTTP",
                 "XMPPComponent",
                 "XMPPCore",
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -1,9 +1,13 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 package import Logging
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 package import Prometheus
 import PubSub
+import PubSubHTTP
 import PubSubPostgres
 import ServiceLifecycle
 import UnixSignals
@@ -39,15 +43,33 @@ package enum HeraldApplication {
             logger: logger
         )
         let readiness = Readiness(connection: connection, postgres: postgres)
-        let pump = StanzaPump(connection: connection, service: service, logger: logger) {
+        let dispatcher = PubSubDispatcher(connection: connection, service: service, logger: logger)
+        let pump = StanzaPump(connection: connection, dispatcher: dispatcher, logger: logger) {
             try await DatabaseWait.untilReachable(postgres, logger: logger)
             // Not bounded in time: a long migration must finish, and the advisory lock keeps
             // other instances waiting meanwhile.
             try await Migrator(client: postgres, logger: logger).migrate(migrations)
             readiness.migrationsApplied()
         }
+        let apiStore = PostgresAPIStore(client: postgres, logger: logger)
+        let api = HTTPAPI(
+            domain: service.domain,
+            store: apiStore,
+            configuredTokens: configuration.http.tokens,
+            limits: configuration.http.limits
+        ) { stanza in
+            guard readiness.isMigrated else {
+                throw Problem.unavailable("Herald is starting: database migrations not applied yet")
+            }
+            // Through the dispatcher, so HTTP and XMPP publishes to a node notify in commit order.
+            return await dispatcher.request(stanza)
+        }
+        let router = Router(context: APIRequestContext.self)
+        OperationsServer.addRoutes(to: router, problems: readiness.problems, store: store, registry: registry)
+        api.addRoutes(to: router)
         let http = Application(
-            router: OperationsServer.router(problems: readiness.problems, store: store, registry: registry),
+            router: router,
+            server: try Self.httpServer(configuration.http),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.http.host, port: configuration.http.port),
                 serverName: "herald"
@@ -62,7 +84,14 @@ package enum HeraldApplication {
                     .init(service: postgres),
                     .init(service: connection),
                     .init(service: pump),
-                    .init(service: ExpirySweeper(service: service, interval: .seconds(60), logger: logger)),
+                    .init(
+                        service: ExpirySweeper(
+                            service: service,
+                            apiStore: apiStore,
+                            interval: .seconds(60),
+                            logger: logger
+                        )
+                    ),
                     .init(service: http),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
@@ -71,6 +100,31 @@ package enum HeraldApplication {
         )
         try await group.run()
     }
+}
+
+extension HeraldApplication {
+    /// HTTP/1.1, over TLS when certificate and key are configured.
+    fileprivate static func httpServer(_ settings: HTTPSettings) throws -> HTTPServerBuilder {
+        guard let tls = settings.tls else { return .http1() }
+        let certificates: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(tls.certificateFile)
+            key = try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)
+        } catch {
+            throw HTTPTLSError(description: "cannot read the TLS certificate or key: \(error)")
+        }
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificates.map { .certificate($0) },
+            privateKey: .privateKey(key)
+        )
+        return try .tls(.http1(), tlsConfiguration: configuration)
+    }
+}
+
+/// The configured TLS files cannot be used.
+struct HTTPTLSError: Error, CustomStringConvertible {
+    var description: String
 }
 
 extension ServiceGroupConfiguration {

@@ -7,10 +7,14 @@ package struct PubSubOutcome: Sendable, Hashable {
     package var reply: XMLElement?
     /// Stanzas to send after the reply, in order: event messages, and presence answering presence.
     package var notifications: [XMLElement]
+    /// For a publish that stored its item: the item's place in the node's publish order, which
+    /// the HTTP API reports (XEP-0060 has no place for it in the IQ result).
+    package var sequence: Int64?
 
-    package init(reply: XMLElement?, notifications: [XMLElement] = []) {
+    package init(reply: XMLElement?, notifications: [XMLElement] = [], sequence: Int64? = nil) {
         self.reply = reply
         self.notifications = notifications
+        self.sequence = sequence
     }
 
     package static let none = PubSubOutcome(reply: nil)

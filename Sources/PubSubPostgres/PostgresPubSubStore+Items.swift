@@ -4,7 +4,7 @@ package import PubSub
 import XMPPCore
 
 extension PostgresPubSubStore {
-    package func publish(_ item: Item, node: String) async throws {
+    package func publish(_ item: Item, node: String) async throws -> Int64 {
         // One transaction of three statements. The UPDATE takes the node row's lock, which serializes
         // publishes to the node, and yields the next sequence and max_items from the locked row. The
         // INSERT and the DELETE are separate statements so that each takes a fresh snapshot after
@@ -33,6 +33,7 @@ extension PostgresPubSubStore {
                 logger: self.logger
             )
             try await self.trim(node: node, keeping: locked.maxItems, on: connection)
+            return locked.sequence
         }
     }
 

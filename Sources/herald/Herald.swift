@@ -5,6 +5,7 @@ import HeraldApp
 import Logging
 import Metrics
 import Prometheus
+import PubSubHTTP
 import XMPPCore
 
 @main
@@ -13,7 +14,7 @@ struct Herald: AsyncParsableCommand {
         commandName: "herald",
         abstract: "Herald, an XEP-0060 publish-subscribe service attached to an XMPP server as an XEP-0114 component.",
         discussion: HeraldSettings.help,
-        subcommands: [Serve.self, CheckConfig.self, Migrate.self, Nodes.self, Publish.self],
+        subcommands: [Serve.self, CheckConfig.self, Migrate.self, Nodes.self, Publish.self, Tokens.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -186,6 +187,61 @@ struct Publish: AsyncParsableCommand {
                 $0,
                 logger: $1
             )
+        }
+    }
+}
+
+struct Tokens: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage the bearer tokens of the HTTP API (stored hashed in the database).",
+        subcommands: [Create.self, List.self, Revoke.self, Hash.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a token acting as a JID; its secret is printed once."
+        )
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The JID the token acts as (its affiliations decide what it may do).") var jid: String
+        @Option(help: "A note on who holds the token.") var label = ""
+
+        func run() async throws {
+            guard let jid = try? JID(self.jid) else { throw ValidationError("--jid: '\(self.jid)' is not a JID") }
+            try await AdminRun(options: self.options) {
+                try await AdminTasks.createToken(jid: jid, label: self.label, $0, logger: $1)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One line per token (tab-separated), no secrets.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            try await AdminRun(options: self.options) { try await AdminTasks.listTokens($0, logger: $1) }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token at once.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The token's ID, as `tokens create` and `tokens list` show it.") var id: String
+
+        func run() async throws {
+            try await AdminRun(options: self.options) { try await AdminTasks.revokeToken(self.id, $0, logger: $1) }
+        }
+    }
+
+    struct Hash: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the SHA-256 of a token read from stdin, for http.tokens (JID=<hash>)."
+        )
+
+        func run() async throws {
+            guard let token = readLine(strippingNewline: true), !token.isEmpty else {
+                throw ValidationError("give the token on stdin")
+            }
+            print(APIToken.hex(APIToken.hash(token)))
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HeraldApp
 import PostgresNIO
 import PubSub
+import PubSubHTTP
 import Testing
 import XMPPComponent
 import XMPPCore
@@ -71,6 +72,12 @@ import XMPPCore
         environment["HERALD_BOUNCE_TRANSIENT_LIMIT"] = "0"
         environment["HERALD_HTTP_HOST"] = "0.0.0.0"
         environment["HERALD_HTTP_PORT"] = "9090"
+        environment["HERALD_HTTP_TOKENS"] = "backend@example.com/res=" + APIToken.hex(APIToken.hash("secret-one"))
+        environment["HERALD_HTTP_MAX_BODY_BYTES"] = "4096"
+        environment["HERALD_HTTP_RATE_LIMIT"] = "7"
+        environment["HERALD_HTTP_RATE_BURST"] = "9"
+        environment["HERALD_HTTP_TLS_CERTIFICATE_FILE"] = "/c.pem"
+        environment["HERALD_HTTP_TLS_KEY_FILE"] = "/k.pem"
         environment["HERALD_SHUTDOWN_GRACE_SECONDS"] = "3"
         environment["HERALD_LOG_FORMAT"] = "json"
         environment["HERALD_LOG_LEVEL"] = "DEBUG"
@@ -103,7 +110,17 @@ import XMPPCore
                 )
         )
         #expect(configuration.bouncePolicy == BouncePolicy(endOnPermanentError: false, transientLimit: 0))
-        #expect(configuration.http == ("0.0.0.0", 9090))
+        #expect(configuration.http.host == "0.0.0.0")
+        #expect(configuration.http.port == 9090)
+        // Tokens act as bare JIDs and are named after their hash, never their secret.
+        let caller = try #require(configuration.http.tokens[APIToken.hash("secret-one")])
+        #expect(caller.jid == (try JID("backend@example.com")))
+        #expect(caller.tokenID == "config-" + APIToken.hex(APIToken.hash("secret-one")).prefix(12))
+        #expect(configuration.http.limits.maxBodyBytes == 4096)
+        #expect(configuration.http.limits.requestsPerSecond == 7)
+        #expect(configuration.http.limits.burst == 9)
+        #expect(configuration.http.tls?.certificateFile == "/c.pem")
+        #expect(configuration.http.tls?.keyFile == "/k.pem")
         #expect(configuration.shutdownGrace == .seconds(3))
         #expect(configuration.logFormat == .json)
         #expect(configuration.logLevel == .debug)
@@ -151,7 +168,8 @@ import XMPPCore
         // The secret comes from the environment (or a *_FILE), never from the example file.
         let configuration = try await Self.load(["HERALD_COMPONENT_SECRET": "s"], file: file.path)
         #expect(configuration.component.domain == "pubsub.example.com")
-        #expect(configuration.http == ("0.0.0.0", 8080))
+        #expect(configuration.http.host == "0.0.0.0")
+        #expect(configuration.http.port == 8080)
         #expect(configuration.logFormat == .logfmt)
         #expect(configuration.servicePolicy.nodeCreation == .localUsers(domains: ["example.com"]))
     }
@@ -220,5 +238,17 @@ import XMPPCore
             #expect(HeraldSettings.help.contains(setting.environmentVariable))
             #expect(HeraldSettings.help.contains(setting.key))
         }
+    }
+
+    @Test func badHTTPSettingsAreReported() async throws {
+        let problems = try await Self.problems([
+            "HERALD_COMPONENT_DOMAIN": "pubsub.example.com", "HERALD_COMPONENT_SECRET": "s",
+            "HERALD_HTTP_TOKENS": "backend@example.com=abc", "HERALD_HTTP_TLS_KEY_FILE": "/k.pem",
+            "HERALD_HTTP_RATE_LIMIT": "0",
+        ])
+        #expect(problems["HERALD_HTTP_TOKENS"] == "'backend@example.com=abc' is not JID=<64 hex digits>")
+        #expect(problems["HERALD_HTTP_TLS_CERTIFICATE_FILE"] == "is required with http.tls.keyFile")
+        #expect(problems["HERALD_HTTP_RATE_LIMIT"]?.contains("outside 1...") == true)
+        #expect(problems.count == 3)
     }
 }

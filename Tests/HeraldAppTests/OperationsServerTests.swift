@@ -18,7 +18,8 @@ import XMPPCore
         -> (some ApplicationProtocol, PrometheusCollectorRegistry)
     {
         let registry = PrometheusCollectorRegistry()
-        let router = OperationsServer.router(problems: { problems }, store: store, registry: registry)
+        let router = Router()
+        OperationsServer.addRoutes(to: router, problems: { problems }, store: store, registry: registry)
         return (Application(router: router), registry)
     }
 

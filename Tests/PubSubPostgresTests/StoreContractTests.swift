@@ -110,9 +110,12 @@ import XMPPCore
         try await Self.withStore(backend) { store in
             let id = Self.nodeID("items")
             try await store.createNode(Self.node(id, NodeConfiguration(maxItems: 3)))
+            var sequences: [Int64] = []
             for (itemID, text) in [("a", "1"), ("b", "2"), ("c", "3"), ("b", "4"), ("d", "5")] {
-                try await store.publish(try Self.item(itemID, text), node: id)
+                sequences.append(try await store.publish(try Self.item(itemID, text), node: id))
             }
+            // A republished ID takes a new place in the order; trimmed items keep theirs used.
+            #expect(sequences == [1, 2, 3, 4, 5])
             let items = try await store.items(node: id, query: Self.all()).items
             #expect(items.map(\.id) == ["d", "b", "c"])
             #expect(items[1] == (try Self.item("b", "4")))

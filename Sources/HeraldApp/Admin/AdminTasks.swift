@@ -135,6 +135,55 @@ package enum AdminTasks {
         }
     }
 
+    /// `herald tokens create`: a new API token acting as `jid`; its secret is printed once.
+    package static func createToken(
+        jid: JID,
+        label: String,
+        _ configuration: HeraldConfiguration,
+        logger: Logger
+    ) async throws -> [String] {
+        try await Self.withAPIStore(configuration, logger: logger) { store in
+            let token = try await store.createToken(jid: jid.bare, label: label)
+            return [
+                "token \(token.id) acts as \(jid.bare); its secret is shown only now:",
+                token.secret,
+            ]
+        }
+    }
+
+    /// `herald tokens revoke ID`: the token stops working at once.
+    package static func revokeToken(
+        _ id: String,
+        _ configuration: HeraldConfiguration,
+        logger: Logger
+    ) async throws -> [String] {
+        try await Self.withAPIStore(configuration, logger: logger) { store in
+            guard try await store.revokeToken(id: id) else { throw AdminError("no unrevoked token '\(id)'") }
+            return ["revoked token \(id)"]
+        }
+    }
+
+    /// `herald tokens list`: one line per token: ID, JID, created, revoked, label. No secrets.
+    package static func listTokens(_ configuration: HeraldConfiguration, logger: Logger) async throws -> [String] {
+        try await Self.withAPIStore(configuration, logger: logger) { store in
+            ["TOKEN\tJID\tCREATED\tREVOKED\tLABEL"]
+                + (try await store.tokens()).map { token in
+                    "\(token.id)\t\(token.jid)\t\(token.createdAt.formatted(.iso8601))\t"
+                        + "\(token.revokedAt?.formatted(.iso8601) ?? "-")\t\(token.label)"
+                }
+        }
+    }
+
+    private static func withAPIStore<T: Sendable>(
+        _ configuration: HeraldConfiguration,
+        logger: Logger,
+        _ body: @escaping @Sendable (PostgresAPIStore) async throws -> T
+    ) async throws -> T {
+        try await Self.withDatabase(configuration, logger: logger) { client, _ in
+            try await body(PostgresAPIStore(client: client, logger: logger))
+        }
+    }
+
     /// Runs `body` with a connected pool, closed afterwards.
     private static func withDatabase<T: Sendable>(
         _ configuration: HeraldConfiguration,

@@ -12,8 +12,8 @@ package struct HeraldConfiguration: Sendable {
     package var schemasDirectory: String
     package var pubsubLimits: PubSubLimits
     package var servicePolicy: ServicePolicy
-    /// Where `/health`, `/ready` and `/metrics` are served.
-    package var http: (host: String, port: Int)
+    /// Where the API, `/health`, `/ready` and `/metrics` are served, and how.
+    package var http: HTTPSettings
     package var bouncePolicy: BouncePolicy
     package var logLevel: Logger.Level
     /// nil: swift-log's own text lines.
@@ -95,7 +95,7 @@ package struct HeraldConfiguration: Sendable {
             endOnPermanentError: reader.bool(HeraldSettings.bounceEndOnPermanentError),
             transientLimit: reader.int(HeraldSettings.bounceTransientLimit, in: 0...10_000)
         )
-        self.http = (reader.string(HeraldSettings.httpHost), reader.int(HeraldSettings.httpPort, in: 1...65535))
+        self.http = HTTPSettings(&reader, parserLimits: self.component.parserLimits)
         self.shutdownGrace = .seconds(reader.int(HeraldSettings.shutdownGraceSeconds, in: 1...3600))
         switch reader.string(HeraldSettings.logFormat) {
         case "text": self.logFormat = nil

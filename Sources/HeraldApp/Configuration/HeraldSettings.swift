@@ -100,13 +100,43 @@ package enum HeraldSettings {
     )
     static let httpHost = Setting(
         "http.host",
-        "Address of the HTTP server for /health, /ready and /metrics",
+        "Address of the HTTP server (the API for backends, /health, /ready and /metrics)",
         default: "127.0.0.1"
     )
     static let httpPort = Setting(
         "http.port",
-        "Port of the HTTP server for /health, /ready and /metrics",
+        "Port of the HTTP server",
         default: "8080"
+    )
+    static let httpTokens = Setting(
+        "http.tokens",
+        "Comma-separated JID=SHA256 pairs: API tokens given in configuration, each as the hex SHA-256 `herald tokens hash` prints (tokens may also come from `herald tokens create`)",
+        default: ""
+    )
+    static let httpMaxBodyBytes = Setting(
+        "http.maxBodyBytes",
+        "Largest HTTP request body in bytes; larger gets 413",
+        default: "1048576"
+    )
+    static let httpRateLimit = Setting(
+        "http.rateLimit",
+        "API requests a second per token, on average; more gets 429",
+        default: "200"
+    )
+    static let httpRateBurst = Setting(
+        "http.rateBurst",
+        "API requests a token may make at once above the average rate",
+        default: "400"
+    )
+    static let httpTLSCertificateFile = Setting(
+        "http.tls.certificateFile",
+        "PEM certificate chain: set with http.tls.keyFile to serve HTTPS (unset: plain HTTP, TLS terminated by the platform)",
+        default: ""
+    )
+    static let httpTLSKeyFile = Setting(
+        "http.tls.keyFile",
+        "PEM private key of http.tls.certificateFile",
+        default: ""
     )
     static let logFormat = Setting(
         "log.format",
@@ -130,7 +160,8 @@ package enum HeraldSettings {
         schemasDirectory, limitsStanzaBytes, limitsPayloadBytes, limitsDepth, limitsAttributes,
         limitsSubscriptionsPerJID, limitsNodesPerOwner, administrators, nodeCreation, nodeCreationDomains,
         nodeCreators, instantNodes, notifyAffiliations, bounceEndOnPermanentError, bounceTransientLimit, httpHost,
-        httpPort, shutdownGraceSeconds, logFormat, logLevel,
+        httpPort, httpTokens, httpMaxBodyBytes, httpRateLimit, httpRateBurst, httpTLSCertificateFile, httpTLSKeyFile,
+        shutdownGraceSeconds, logFormat, logLevel,
     ]
 
     /// The settings table for `--help`.

@@ -82,7 +82,7 @@ struct MeasuredStore: PubSubStore {
     func subscriptions(jid: JID) async throws -> [Subscription] {
         try await self.measure("subscriptions") { try await self.base.subscriptions(jid: jid) }
     }
-    func publish(_ item: Item, node: String) async throws {
+    func publish(_ item: Item, node: String) async throws -> Int64 {
         try await self.measure("publish") { try await self.base.publish(item, node: node) }
     }
     func items(node: String, query: ItemQuery) async throws -> ItemPage {

@@ -7,12 +7,12 @@ import PubSub
 /// `/ready` (Herald can serve: see `Readiness`) and `/metrics` (Prometheus text format).
 enum OperationsServer {
     /// `problems` says what keeps Herald from serving (empty: ready).
-    static func router(
+    static func addRoutes<Context: RequestContext>(
+        to router: Router<Context>,
         problems: @escaping @Sendable () async -> [String],
         store: any PubSubStore,
         registry: PrometheusCollectorRegistry
-    ) -> Router<BasicRequestContext> {
-        let router = Router()
+    ) {
         let nodes = registry.makeGauge(name: "herald_nodes", help: "Nodes in the store")
         let subscriptions = registry.makeGauge(name: "herald_subscriptions", help: "Subscriptions in the store")
         router.get("health") { _, _ in
@@ -35,7 +35,6 @@ enum OperationsServer {
             }
             return Self.text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        return router
     }
 
     private static func text(

@@ -19,10 +19,14 @@ final class Readiness: Sendable {
         self.migrated.store(true, ordering: .releasing)
     }
 
+    var isMigrated: Bool {
+        self.migrated.load(ordering: .acquiring)
+    }
+
     /// What keeps Herald from serving; empty when ready.
     func problems() async -> [String] {
         var problems: [String] = []
-        if !self.migrated.load(ordering: .acquiring) { problems.append("database migrations not applied yet") }
+        if !self.isMigrated { problems.append("database migrations not applied yet") }
         if !self.connection.isEstablished { problems.append("XMPP component stream not established") }
         do {
             try await Deadline.run(within: .seconds(1)) { [postgres] in

@@ -8,10 +8,13 @@ struct StanzaMetrics: Sendable {
     private let metrics = MetricCache()
 
     /// Records one handled stanza and its outcome; `duration` is the time `handle` took (for a
-    /// publish, from the request to its commit and reply).
-    func handled(_ stanza: XMLElement, _ outcome: PubSubOutcome, duration: Duration) {
-        let kind = ["iq", "message", "presence"].contains(stanza.name) ? stanza.name : "other"
-        self.metrics.counter("herald_stanzas_in_total", [("kind", kind)]).increment()
+    /// publish, from the request to its commit and reply). Requests made over HTTP count as
+    /// requests, not as stanzas in.
+    func handled(_ stanza: XMLElement, _ outcome: PubSubOutcome, duration: Duration, overStream: Bool) {
+        if overStream {
+            let kind = ["iq", "message", "presence"].contains(stanza.name) ? stanza.name : "other"
+            self.metrics.counter("herald_stanzas_in_total", [("kind", kind)]).increment()
+        }
         guard stanza.name == "iq" else { return }
         let request = Self.requestName(stanza)
         self.metrics.timer("herald_request_duration_seconds", [("request", request)]).record(duration: duration)

@@ -10,9 +10,10 @@ extension PubSubService {
         let configuration = node.configuration
         try await self.checkPublisher(node, requester: iq.from)
         let item = try self.item(of: publish, configuration: configuration, publisher: iq.from)
+        var sequence: Int64?
         if let item, configuration.persistItems {
             try await self.expireItems(of: node)
-            try await self.store.publish(item, node: nodeID)
+            sequence = try await self.store.publish(item, node: nodeID)
         }
         self.logger.debug(
             "item published",
@@ -25,7 +26,7 @@ extension PubSubService {
             children: item.map { [XMLElement("item", namespace: Namespace.pubsub, attributes: ["id": $0.id])] } ?? []
         )
         let reply = iq.result(Self.pubsubPayload(result))
-        guard configuration.deliverNotifications else { return PubSubOutcome(reply: reply) }
+        guard configuration.deliverNotifications else { return PubSubOutcome(reply: reply, sequence: sequence) }
         let itemElement = item.map {
             EventNotification.itemElement(
                 $0,
@@ -40,7 +41,7 @@ extension PubSubService {
             event: EventNotification.items(node: nodeID, itemElement),
             payload: item?.payload
         )
-        return PubSubOutcome(reply: reply, notifications: notifications)
+        return PubSubOutcome(reply: reply, notifications: notifications, sequence: sequence)
     }
 
     /// The node to publish to: it must meet the preconditions (§7.1.5), and a missing one is created

@@ -10,6 +10,7 @@ package final class InMemoryPubSubStore: PubSubStore {
         var subscriptions: [Subscription] = []
         /// Items newest first; a republished ID moves to the front.
         var items: [Item] = []
+        var lastSequence: Int64 = 0
     }
 
     private let state = Mutex<[String: NodeState]>([:])
@@ -140,9 +141,10 @@ package final class InMemoryPubSubStore: PubSubStore {
         }
     }
 
-    package func publish(_ item: Item, node: String) async throws {
+    package func publish(_ item: Item, node: String) async throws -> Int64 {
         try self.state.withLock { nodes in
             guard var state = nodes[node] else { throw PubSubStoreError.nodeNotFound }
+            state.lastSequence += 1
             state.items.removeAll { $0.id == item.id }
             state.items.insert(item, at: 0)
             let maxItems = state.node.configuration.maxItems
@@ -150,6 +152,7 @@ package final class InMemoryPubSubStore: PubSubStore {
                 state.items.removeLast(state.items.count - maxItems)
             }
             nodes[node] = state
+            return state.lastSequence
         }
     }
 

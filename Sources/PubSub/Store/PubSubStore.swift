@@ -44,8 +44,10 @@ package protocol PubSubStore: Sendable {
     func subscriptions(jid: JID) async throws -> [Subscription]
 
     /// Stores the item, replacing one with the same ID, then keeps only the node's newest `maxItems`;
-    /// atomic with respect to concurrent publishes to the same node.
-    func publish(_ item: Item, node: String) async throws
+    /// atomic with respect to concurrent publishes to the same node. Returns the item's sequence:
+    /// its place in the node's publish order (1 for the node's first publish, never reused).
+    @discardableResult
+    func publish(_ item: Item, node: String) async throws -> Int64
     /// A page of items, newest first (see `ItemQuery`); throws `PubSubStoreError.itemNotFound` when
     /// the page is anchored at an item that does not exist.
     func items(node: String, query: ItemQuery) async throws -> ItemPage

@@ -1,0 +1,56 @@
+import FoundationEssentials
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Checks the bearer token of every API request (RFC 6750) and its rate, and sets the caller.
+struct BearerAuthenticator: RouterMiddleware {
+    typealias Context = APIRequestContext
+
+    /// Tokens from the configuration (`http.tokens`), by SHA-256; the store's are looked up after.
+    let configured: [Data: Caller]
+    let store: any APIStore
+    let rateLimiter: RateLimiter
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: @concurrent (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            throw Problem(.unauthorized, "missing-token", "send the token as 'Authorization: Bearer <token>'")
+        }
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            throw Problem(.unauthorized, "missing-token", "the Authorization header is not a bearer token")
+        }
+        let hash = APIToken.hash(header.dropFirst(7).filter { $0 != " " })
+        let caller: Caller?
+        do {
+            if let configured = self.configured[hash] {
+                caller = configured
+            } else {
+                caller = try await self.store.caller(tokenHash: hash)
+            }
+        } catch {
+            context.logger.error("token lookup failed", metadata: ["error": "\(error)"])
+            throw Problem.unavailable("the token cannot be checked now: storage unavailable")
+        }
+        guard let caller else {
+            context.logger.info("request with an unknown or revoked token refused")
+            throw Problem(.unauthorized, "invalid-token", "the token is unknown or revoked")
+        }
+        if let wait = self.rateLimiter.admit(caller.tokenID) {
+            let seconds = Int(wait.components.seconds) + 1
+            throw Problem(
+                .tooManyRequests,
+                "rate-limited",
+                "this token's request rate is exceeded; retry in \(seconds) s",
+                retryAfter: seconds
+            )
+        }
+        var context = context
+        context.caller = caller
+        context.logger[metadataKey: "http.caller"] = "\(caller.jid)"
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,82 @@
+import Crypto
+import FoundationEssentials
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// `Idempotency-Key`: a retried request with the same key gets the first one's response, and a
+/// publish made with a key stores one item however often it is retried.
+extension HTTPAPI {
+    /// Claims a crashed request's key after this long without its response.
+    static let staleClaim = Duration.seconds(60)
+
+    /// Runs `work` once per key; `work` gets the key, if the request has one.
+    func idempotent(
+        _ request: Request,
+        _ context: APIRequestContext,
+        body: [UInt8],
+        _ work: (IdempotencyKey?) async throws -> StoredResponse
+    ) async throws -> Response {
+        guard let header = request.headers[Self.idempotencyKey] else { return try await work(nil).response }
+        guard (1...255).contains(header.utf8.count), header.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw Problem.badRequest("an Idempotency-Key is 1 to 255 visible ASCII characters")
+        }
+        let key = IdempotencyKey(tokenID: try Self.caller(context).tokenID, key: header)
+        var hasher = SHA256()
+        for part in [request.method.rawValue, request.uri.path, request.headers[.contentType] ?? ""] {
+            hasher.update(data: Data(part.utf8))
+            hasher.update(data: [0])
+        }
+        hasher.update(data: body)
+        let claim: IdempotencyClaim
+        do {
+            claim = try await self.store.claim(key, fingerprint: Data(hasher.finalize()), staleAfter: Self.staleClaim)
+        } catch {
+            context.logger.error("idempotency key not claimed", metadata: ["error": "\(error)"])
+            throw Problem.unavailable("the Idempotency-Key cannot be checked now: storage unavailable")
+        }
+        switch claim {
+        case .completed(let stored):
+            var response = stored.response
+            response.headers[Self.idempotentReplayed] = "true"
+            return response
+        case .inProgress:
+            throw Problem(.conflict, "idempotency-key-in-use", "a request with this Idempotency-Key is still running")
+        case .mismatch:
+            throw Problem(
+                .unprocessableContent,
+                "idempotency-key-reused",
+                "this Idempotency-Key was used for a different request"
+            )
+        case .claimed:
+            break
+        }
+        let stored: StoredResponse
+        do {
+            stored = try await work(key)
+        } catch let problem as Problem where problem.status.code < 500 {
+            // A refusal is final: a retry gets the same answer.
+            try? await self.store.complete(key, response: problem.stored)
+            throw problem
+        } catch {
+            // A retry may succeed: let it run.
+            try? await self.store.release(key)
+            throw error
+        }
+        do {
+            try await self.store.complete(key, response: stored)
+        } catch {
+            // The work is done and answered; a retry runs it again, which a publish makes harmless
+            // (same ItemID, see `itemID(for:)`).
+            context.logger.error("idempotent response not stored", metadata: ["error": "\(error)"])
+        }
+        return stored.response
+    }
+
+    /// The ItemID of a publish made with an idempotency key and no ItemID: the same for every
+    /// retry, so a retry that runs again replaces the item instead of adding one.
+    static func itemID(for key: IdempotencyKey) -> String {
+        let digest = SHA256.hash(data: Data((key.tokenID + "\n" + key.key).utf8))
+        return "idem-" + Hex.encode(digest.prefix(16))
+    }
+}

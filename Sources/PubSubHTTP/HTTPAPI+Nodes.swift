@@ -1,0 +1,108 @@
+import FoundationEssentials
+import HTTPTypes
+import Hummingbird
+import XMPPCore
+
+/// Nodes: create, read and change the configuration, delete, purge (XEP-0060 §8).
+extension HTTPAPI {
+    /// The body of `POST /v1/nodes` and `PATCH /v1/nodes/{node}`.
+    struct NodeRequest: Decodable {
+        /// The NodeID to create; without it the service chooses one (an instant node, §8.1.2).
+        var node: String?
+        /// `pubsub#node_config` fields, without the `pubsub#` prefix.
+        var config: [String: JSONValue]?
+    }
+
+    struct NodeBody: Encodable {
+        var node: String
+        var config: [String: JSONValue]?
+    }
+
+    func createNode(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let body = try await self.body(request)
+        return try await self.idempotent(request, context, body: body) { _ in
+            let nodeRequest = try self.nodeRequest(body, contentType: request.headers[.contentType])
+            let create = XMLElement("create", namespace: Namespace.pubsub, attributes: ["node": nodeRequest.node])
+            var siblings: [XMLElement] = []
+            if let config = nodeRequest.config {
+                siblings.append(
+                    XMLElement(
+                        "configure",
+                        namespace: Namespace.pubsub,
+                        children: [.element(try NodeConfigJSON.form(config).element)]
+                    )
+                )
+            }
+            let reply = try await self.call(context, .set, Self.pubsub(Namespace.pubsub, create, siblings)).reply
+            // The result names the node only when the service chose its NodeID.
+            let node = reply.child("create")?[attribute: "node"] ?? nodeRequest.node ?? ""
+            return try .json(NodeBody(node: node), status: .created, location: Self.location(node: node))
+        }
+    }
+
+    func nodeConfiguration(_ context: APIRequestContext) async throws -> StoredResponse {
+        let node = try Self.parameter("node", context)
+        let configure = XMLElement("configure", namespace: Namespace.pubsubOwner, attributes: ["node": node])
+        let reply = try await self.call(context, .get, Self.pubsub(Namespace.pubsubOwner, configure)).reply
+        let form = reply.child("configure")?.elements.lazy.compactMap(DataForm.init).first
+        return try .json(NodeBody(node: node, config: form.map(NodeConfigJSON.object) ?? [:]))
+    }
+
+    func configureNode(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let node = try Self.parameter("node", context)
+        let body = try await self.body(request)
+        return try await self.idempotent(request, context, body: body) { _ in
+            let nodeRequest = try self.nodeRequest(body, contentType: request.headers[.contentType])
+            guard nodeRequest.node == nil || nodeRequest.node == node else {
+                throw Problem.badRequest("a node is renamed by no request; leave 'node' out")
+            }
+            guard let config = nodeRequest.config else {
+                throw Problem.unprocessable("the body has no 'config' object")
+            }
+            let configure = XMLElement(
+                "configure",
+                namespace: Namespace.pubsubOwner,
+                attributes: ["node": node],
+                children: [try NodeConfigJSON.form(config).element]
+            )
+            _ = try await self.call(context, .set, Self.pubsub(Namespace.pubsubOwner, configure))
+            return try await self.nodeConfiguration(context)
+        }
+    }
+
+    func deleteNode(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        try await self.ownerAction("delete", request, context)
+    }
+
+    func purgeNode(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        try await self.ownerAction("purge", request, context)
+    }
+
+    private func ownerAction(
+        _ name: String,
+        _ request: Request,
+        _ context: APIRequestContext
+    ) async throws
+        -> Response
+    {
+        let node = try Self.parameter("node", context)
+        return try await self.idempotent(request, context, body: []) { _ in
+            let action = XMLElement(name, namespace: Namespace.pubsubOwner, attributes: ["node": node])
+            _ = try await self.call(context, .set, Self.pubsub(Namespace.pubsubOwner, action))
+            return .noContent
+        }
+    }
+
+    /// An empty body is an empty request (an instant node with the default configuration).
+    private func nodeRequest(_ body: [UInt8], contentType: String?) throws -> NodeRequest {
+        guard !body.isEmpty else { return NodeRequest() }
+        guard contentType?.lowercased().hasPrefix("application/json") == true else {
+            throw Problem(.unsupportedMediaType, "unsupported-media-type", "send the node as application/json")
+        }
+        do {
+            return try JSONCoding.decoder.decode(NodeRequest.self, from: Data(body))
+        } catch {
+            throw Problem(.badRequest, "malformed-json", "the body is not a JSON node object")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package import FoundationEssentials
+import Synchronization
+
+/// An `APIStore` in process memory, for fast tests of the HTTP API. Not durable.
+package final class InMemoryAPIStore: APIStore {
+    private struct Entry {
+        var fingerprint: Data
+        var claimedAt: ContinuousClock.Instant
+        var response: StoredResponse?
+    }
+
+    private let tokens: Mutex<[Data: Caller]>
+    private let entries = Mutex<[IdempotencyKey: Entry]>([:])
+    private let clock = ContinuousClock()
+
+    /// `tokens` maps each token's secret to its caller.
+    package init(tokens: [String: Caller] = [:]) {
+        self.tokens = Mutex(Dictionary(uniqueKeysWithValues: tokens.map { (APIToken.hash($0.key), $0.value) }))
+    }
+
+    package func revoke(token: String) {
+        _ = self.tokens.withLock { $0.removeValue(forKey: APIToken.hash(token)) }
+    }
+
+    package func caller(tokenHash: Data) async throws -> Caller? {
+        self.tokens.withLock { $0[tokenHash] }
+    }
+
+    package func claim(
+        _ key: IdempotencyKey,
+        fingerprint: Data,
+        staleAfter: Duration
+    ) async throws -> IdempotencyClaim {
+        let now = self.clock.now
+        return self.entries.withLock { entries in
+            if let entry = entries[key], now - entry.claimedAt < .seconds(86_400) {
+                guard entry.fingerprint == fingerprint else { return .mismatch }
+                if let response = entry.response { return .completed(response) }
+                if now - entry.claimedAt < staleAfter { return .inProgress }
+            }
+            entries[key] = Entry(fingerprint: fingerprint, claimedAt: now)
+            return .claimed
+        }
+    }
+
+    package func complete(_ key: IdempotencyKey, response: StoredResponse) async throws {
+        self.entries.withLock { $0[key]?.response = response }
+    }
+
+    package func release(_ key: IdempotencyKey) async throws {
+        self.entries.withLock { entries in
+            if entries[key]?.response == nil { entries[key] = nil }
+        }
+    }
+}
