@@ -2,7 +2,8 @@
 # Herald's private test/run stack: a throwaway PostgreSQL cluster and a Prosody with
 # the pubsub component declared, both on 127.0.0.1 only, data under <repo>/.data/PROFILE/.
 #
-#   stack.sh install            install missing Debian packages (libxml2-dev, pkg-config, prosody, prosody-modules, slixmpp, pytest, openssl, postgresql-15)
+#   stack.sh install            install missing Debian packages (libxml2-dev, pkg-config, prosody, prosody-modules,
+#                               slixmpp, pytest, yaml, jsonschema, openssl, curl, postgresql-15)
 #   stack.sh up PROFILE         start (or keep running) Postgres + Prosody; PROFILE is "test" or "local"
 #   stack.sh down PROFILE       stop them (no error when not running)
 #   stack.sh status PROFILE     show what is running
@@ -68,7 +69,8 @@ cmd_install() {
     is_root || die "install must run as root (it uses apt-get)"
     local missing=()
     # libxml2-dev and pkg-config build Herald's CLibXML2 target; the rest is the stack and the tests.
-    for pkg in libxml2-dev pkg-config prosody prosody-modules python3-slixmpp python3-pytest openssl; do
+    for pkg in libxml2-dev pkg-config prosody prosody-modules python3-slixmpp python3-pytest python3-yaml \
+        python3-jsonschema openssl curl; do
         pkg_installed "$pkg" || missing+=("$pkg")
     done
     find_pg_bin || missing+=(postgresql-15)

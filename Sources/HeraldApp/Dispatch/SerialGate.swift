@@ -13,6 +13,11 @@ final class SerialGate: Sendable {
 
     private let state = Mutex(State())
 
+    /// How many callers wait; lets tests order arrivals without guessing at timing.
+    var waiting: Int {
+        self.state.withLock { $0.waiting.count - $0.head }
+    }
+
     /// Runs `body` once every earlier caller has left the gate.
     func run<T>(_ body: () async throws -> sending T) async rethrows -> sending T {
         await self.enter()
