@@ -170,6 +170,7 @@ import XMPPCore
         #expect(configuration.component.domain == "pubsub.example.com")
         #expect(configuration.http.host == "0.0.0.0")
         #expect(configuration.http.port == 8080)
+        #expect(configuration.http.tokens[APIToken.hash("test")]?.jid == (try JID("billing@example.com")))
         #expect(configuration.logFormat == .logfmt)
         #expect(configuration.servicePolicy.nodeCreation == .localUsers(domains: ["example.com"]))
     }
