@@ -36,7 +36,6 @@ struct BearerAuthenticator: RouterMiddleware {
             throw Problem.unavailable("the token cannot be checked now: storage unavailable")
         }
         guard let caller else {
-            context.logger.info("request with an unknown or revoked token refused")
             throw Problem(.unauthorized, "invalid-token", "the token is unknown or revoked")
         }
         if let wait = self.rateLimiter.admit(caller.tokenID) {

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import HTTPTypes
 package import Hummingbird
+import Logging
 import XMPPCore
 
 /// An RFC 9457 problem: every error answer of the API, as `application/problem+json`.
@@ -73,6 +74,16 @@ package struct Problem: Error, Sendable, Hashable {
 
 extension Problem: HTTPResponseError {
     package func response(from request: Request, context: some RequestContext) throws -> Response {
+        // Refusals by the pubsub service were logged by it with their XMPP detail; these are the HTTP ones.
+        if self.xmpp == nil {
+            context.logger.info(
+                "http request refused",
+                metadata: [
+                    "http.method": "\(request.method)", "http.path": "\(request.uri.path)",
+                    "http.status": "\(self.status.code)", "http.problem": "\(self.slug)",
+                ]
+            )
+        }
         var response = self.stored.response
         if let retryAfter = self.retryAfter {
             response.headers[.retryAfter] = "\(retryAfter)"
