@@ -17,6 +17,8 @@ CREATE TABLE api_idempotency (
     token_id     text        NOT NULL,
     key          text        NOT NULL,
     fingerprint  bytea       NOT NULL,
+    -- Which request holds the key: only it may record the response or release the key.
+    claim_id     text        NOT NULL,
     claimed_at   timestamptz NOT NULL,
     status       integer,
     content_type text,

@@ -61,8 +61,17 @@ package enum HeraldApplication {
             guard readiness.isMigrated else {
                 throw Problem.unavailable("Herald is starting: database migrations not applied yet")
             }
+            // A change made now could not be pushed to anyone (decision 0007 assumes no publish
+            // arrives while the stream is down, which holds for XMPP publishes by construction).
+            guard stanza[attribute: "type"] != "set" || connection.isEstablished else {
+                throw Problem.unavailable("the XMPP stream is down, so subscribers cannot be notified now")
+            }
             // Through the dispatcher, so HTTP and XMPP publishes to a node notify in commit order.
-            return await dispatcher.request(stanza)
+            do {
+                return try await dispatcher.request(stanza, waitingAtMost: .seconds(10), capacity: 1024)
+            } catch is SerialGate.NotAdmitted {
+                throw Problem.unavailable("Herald is too busy to take the request now; it was not run")
+            }
         }
         let router = Router(context: APIRequestContext.self)
         OperationsServer.addRoutes(to: router, problems: readiness.problems, store: store, registry: registry)
@@ -114,10 +123,11 @@ extension HeraldApplication {
         } catch {
             throw HTTPTLSError(description: "cannot read the TLS certificate or key: \(error)")
         }
-        let configuration = TLSConfiguration.makeServerConfiguration(
+        var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: certificates.map { .certificate($0) },
             privateKey: .privateKey(key)
         )
+        configuration.minimumTLSVersion = .tlsv12
         return try .tls(.http1(), tlsConfiguration: configuration)
     }
 }

@@ -4,8 +4,11 @@ package import Hummingbird
 package struct APIRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     var caller: Caller?
+    /// The client's IP address, which failed token checks are limited by.
+    let clientAddress: String
 
     package init(source: Source) {
         self.coreContext = .init(source: source)
+        self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 }

@@ -8,12 +8,14 @@ package protocol APIStore: Sendable {
 
     /// Claims `key` for a request with this fingerprint (a hash of method, path and body), unless
     /// it is already claimed: see `IdempotencyClaim`. A claim older than `staleAfter` that never
-    /// got a response (its request died) is taken over; claims older than a day are forgotten.
+    /// got a response (its request died, or its outcome is unknown) is taken over by the same
+    /// request; claims older than a day are forgotten.
     func claim(_ key: IdempotencyKey, fingerprint: Data, staleAfter: Duration) async throws -> IdempotencyClaim
-    /// Records the response of a claimed key, replayed to every later request with it.
-    func complete(_ key: IdempotencyKey, response: StoredResponse) async throws
-    /// Releases a claimed key whose request failed in a way a retry may fix.
-    func release(_ key: IdempotencyKey) async throws
+    /// Records the response of the request holding `claim`, replayed to every later request with
+    /// the key. Does nothing if another request took the claim over meanwhile.
+    func complete(_ key: IdempotencyKey, claim: String, response: StoredResponse) async throws
+    /// Gives up `claim` of a request that did not run, so that a retry runs at once.
+    func release(_ key: IdempotencyKey, claim: String) async throws
 }
 
 /// An `Idempotency-Key` header, scoped to the token that sent it.
@@ -28,8 +30,8 @@ package struct IdempotencyKey: Sendable, Hashable {
 }
 
 package enum IdempotencyClaim: Sendable, Hashable {
-    /// The key is this request's: run it.
-    case claimed
+    /// The key is this request's, under this claim ID: run it.
+    case claimed(String)
     /// The key's request finished: answer with its response.
     case completed(StoredResponse)
     /// The key's request is still running.

@@ -11,6 +11,8 @@ struct BearerAuthenticator: RouterMiddleware {
     let configured: [Data: Caller]
     let store: any APIStore
     let rateLimiter: RateLimiter
+    /// Unknown tokens per client address: each costs a database lookup, so guessing is slowed.
+    let failures = RateLimiter(rate: 2, burst: 20)
 
     func handle(
         _ request: Request,
@@ -22,6 +24,9 @@ struct BearerAuthenticator: RouterMiddleware {
         }
         guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
             throw Problem(.unauthorized, "missing-token", "the Authorization header is not a bearer token")
+        }
+        if let wait = self.failures.wait(context.clientAddress) {
+            throw Self.rateLimited(wait, "too many unknown tokens from this address")
         }
         let hash = APIToken.hash(header.dropFirst(7).filter { $0 != " " })
         let caller: Caller?
@@ -36,20 +41,20 @@ struct BearerAuthenticator: RouterMiddleware {
             throw Problem.unavailable("the token cannot be checked now: storage unavailable")
         }
         guard let caller else {
+            _ = self.failures.admit(context.clientAddress)
             throw Problem(.unauthorized, "invalid-token", "the token is unknown or revoked")
         }
         if let wait = self.rateLimiter.admit(caller.tokenID) {
-            let seconds = Int(wait.components.seconds) + 1
-            throw Problem(
-                .tooManyRequests,
-                "rate-limited",
-                "this token's request rate is exceeded; retry in \(seconds) s",
-                retryAfter: seconds
-            )
+            throw Self.rateLimited(wait, "this token's request rate is exceeded")
         }
         var context = context
         context.caller = caller
         context.logger[metadataKey: "http.caller"] = "\(caller.jid)"
         return try await next(request, context)
+    }
+
+    private static func rateLimited(_ wait: Duration, _ reason: String) -> Problem {
+        let seconds = Int(wait.components.seconds) + 1
+        return Problem(.tooManyRequests, "rate-limited", "\(reason); retry in \(seconds) s", retryAfter: seconds)
     }
 }

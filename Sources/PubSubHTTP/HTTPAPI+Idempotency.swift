@@ -7,8 +7,10 @@ import Logging
 /// `Idempotency-Key`: a retried request with the same key gets the first one's response, and a
 /// publish made with a key stores one item however often it is retried.
 extension HTTPAPI {
-    /// Claims a crashed request's key after this long without its response.
-    static let staleClaim = Duration.seconds(60)
+    /// A retry takes over a claim with no response after this long: its request died, or its
+    /// outcome is unknown. Longer than a live request takes: at most 10 s at the gate
+    /// (HeraldApplication), 5 s in the store (`PubSubLimits.requestTimeout`), then the sends.
+    static let staleClaim = Duration.seconds(30)
 
     /// Runs `work` once per key; `work` gets the key, if the request has one.
     func idempotent(
@@ -35,6 +37,7 @@ extension HTTPAPI {
             context.logger.error("idempotency key not claimed", metadata: ["error": "\(error)"])
             throw Problem.unavailable("the Idempotency-Key cannot be checked now: storage unavailable")
         }
+        let claimID: String
         switch claim {
         case .completed(let stored):
             var response = stored.response
@@ -48,26 +51,31 @@ extension HTTPAPI {
                 "idempotency-key-reused",
                 "this Idempotency-Key was used for a different request"
             )
-        case .claimed:
-            break
+        case .claimed(let id):
+            claimID = id
         }
         let stored: StoredResponse
         do {
             stored = try await work(key)
         } catch let problem as Problem where problem.status.code < 500 {
             // A refusal is final: a retry gets the same answer.
-            try? await self.store.complete(key, response: problem.stored)
+            try? await self.store.complete(key, claim: claimID, response: problem.stored)
+            throw problem
+        } catch let problem as Problem where problem.xmpp == nil {
+            // Refused before it reached the service (starting, busy, stream down): nothing ran,
+            // so a retry may run at once.
+            try? await self.store.release(key, claim: claimID)
             throw problem
         } catch {
-            // A retry may succeed: let it run.
-            try? await self.store.release(key)
+            // The service failed, perhaps after its write: the key stays claimed, and a retry
+            // runs again only once the claim is stale (a publish then keeps its ItemID).
             throw error
         }
         do {
-            try await self.store.complete(key, response: stored)
+            try await self.store.complete(key, claim: claimID, response: stored)
         } catch {
-            // The work is done and answered; a retry runs it again, which a publish makes harmless
-            // (same ItemID, see `itemID(for:)`).
+            // The work is done and answered; once the claim is stale a retry runs it again,
+            // which a publish makes harmless (same ItemID, see `itemID(for:)`).
             context.logger.error("idempotent response not stored", metadata: ["error": "\(error)"])
         }
         return stored.response

@@ -11,6 +11,26 @@ extension HTTPAPI {
         var node: String?
         /// `pubsub#node_config` fields, without the `pubsub#` prefix.
         var config: [String: JSONValue]?
+
+        init() {}
+
+        /// Unknown keys are refused: a misspelt `"node"` must not quietly make an instant node.
+        init(from decoder: any Decoder) throws {
+            let object = try [String: JSONValue](from: decoder)
+            if let unknown = object.keys.sorted().first(where: { $0 != "node" && $0 != "config" }) {
+                throw Problem.unprocessable("unknown key '\(unknown)'; a node body has 'node' and 'config'")
+            }
+            switch object["node"] {
+            case nil, .null?: self.node = nil
+            case .string(let node)?: self.node = node
+            default: throw Problem.unprocessable("'node' must be a string")
+            }
+            switch object["config"] {
+            case nil, .null?: self.config = nil
+            case .object(let config)?: self.config = config
+            default: throw Problem.unprocessable("'config' must be an object")
+            }
+        }
     }
 
     struct NodeBody: Encodable {
@@ -101,8 +121,10 @@ extension HTTPAPI {
         }
         do {
             return try JSONCoding.decoder.decode(NodeRequest.self, from: Data(body))
+        } catch let problem as Problem {
+            throw problem
         } catch {
-            throw Problem(.badRequest, "malformed-json", "the body is not a JSON node object")
+            throw Problem(.badRequest, "malformed-json", "the body is not a JSON object")
         }
     }
 }

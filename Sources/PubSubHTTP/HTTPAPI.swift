@@ -86,6 +86,11 @@ package struct HTTPAPI: Sendable {
         _ payload: XMLElement
     ) async throws -> (reply: PubSubReply, outcome: PubSubOutcome) {
         let caller = try Self.caller(context)
+        // A path or a JSON string may hold what XML cannot (U+0001, U+FFFE): refuse it here, since
+        // once stored it would break every stanza that carries it.
+        guard XMLCharacters.areValid(in: payload) else {
+            throw Problem.badRequest("the request holds a character XML 1.0 cannot carry (a control character)")
+        }
         let iq = IQ(
             kind: kind,
             id: "http-" + UUID().uuidString.lowercased(),

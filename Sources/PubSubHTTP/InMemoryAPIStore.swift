@@ -5,6 +5,7 @@ import Synchronization
 package final class InMemoryAPIStore: APIStore {
     private struct Entry {
         var fingerprint: Data
+        var claim: String
         var claimedAt: ContinuousClock.Instant
         var response: StoredResponse?
     }
@@ -38,18 +39,21 @@ package final class InMemoryAPIStore: APIStore {
                 if let response = entry.response { return .completed(response) }
                 if now - entry.claimedAt < staleAfter { return .inProgress }
             }
-            entries[key] = Entry(fingerprint: fingerprint, claimedAt: now)
-            return .claimed
+            let claim = UUID().uuidString
+            entries[key] = Entry(fingerprint: fingerprint, claim: claim, claimedAt: now)
+            return .claimed(claim)
         }
     }
 
-    package func complete(_ key: IdempotencyKey, response: StoredResponse) async throws {
-        self.entries.withLock { $0[key]?.response = response }
+    package func complete(_ key: IdempotencyKey, claim: String, response: StoredResponse) async throws {
+        self.entries.withLock { entries in
+            if entries[key]?.claim == claim { entries[key]?.response = response }
+        }
     }
 
-    package func release(_ key: IdempotencyKey) async throws {
+    package func release(_ key: IdempotencyKey, claim: String) async throws {
         self.entries.withLock { entries in
-            if entries[key]?.response == nil { entries[key] = nil }
+            if let entry = entries[key], entry.claim == claim, entry.response == nil { entries[key] = nil }
         }
     }
 }

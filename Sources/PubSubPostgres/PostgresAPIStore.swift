@@ -76,20 +76,38 @@ package struct PostgresAPIStore: APIStore {
         staleAfter: Duration
     ) async throws -> IdempotencyClaim {
         let stale = Double(staleAfter.components.seconds)
-        // One statement: a new key is inserted; an expired claim, or a stale one with no response
-        // and the same request, is taken over. Otherwise the existing row is returned as it is.
+        // A concurrent first claim of the key may commit after this statement's snapshot was
+        // taken: the INSERT then waits for it and does nothing, while the SELECT cannot see its
+        // row. Another statement sees it; a few rounds are plenty.
+        for _ in 0..<3 {
+            if let claim = try await self.claimOnce(key, fingerprint: fingerprint, staleSeconds: stale) {
+                return claim
+            }
+        }
+        throw PostgresAPIStoreError.claimContended
+    }
+
+    /// One statement: a new key is inserted; an expired claim, or a stale one of the same request
+    /// with no response, is taken over. Otherwise the existing row is read as it is. Nil when
+    /// neither part saw a row.
+    private func claimOnce(
+        _ key: IdempotencyKey,
+        fingerprint: Data,
+        staleSeconds: Double
+    ) async throws -> IdempotencyClaim? {
+        let claimID = UUID().uuidString
         let rows = try await self.client.query(
             """
             WITH claimed AS (
-                INSERT INTO api_idempotency (token_id, key, fingerprint, claimed_at)
-                VALUES (\(key.tokenID), \(key.key), \(fingerprint), now())
+                INSERT INTO api_idempotency (token_id, key, fingerprint, claim_id, claimed_at)
+                VALUES (\(key.tokenID), \(key.key), \(fingerprint), \(claimID), now())
                 ON CONFLICT (token_id, key) DO UPDATE
-                    SET fingerprint = EXCLUDED.fingerprint, claimed_at = now(), status = NULL,
-                        content_type = NULL, location = NULL, body = NULL
+                    SET fingerprint = EXCLUDED.fingerprint, claim_id = EXCLUDED.claim_id, claimed_at = now(),
+                        status = NULL, content_type = NULL, location = NULL, body = NULL
                     WHERE api_idempotency.claimed_at < now() - interval '1 day'
                        OR (api_idempotency.status IS NULL
                            AND api_idempotency.fingerprint = EXCLUDED.fingerprint
-                           AND api_idempotency.claimed_at < now() - make_interval(secs => \(stale)))
+                           AND api_idempotency.claimed_at < now() - make_interval(secs => \(staleSeconds)))
                 RETURNING true AS claimed
             )
             SELECT true, NULL::bytea, NULL::integer, NULL::text, NULL::text, NULL::bytea FROM claimed
@@ -102,32 +120,34 @@ package struct PostgresAPIStore: APIStore {
         for try await (claimed, stored, status, contentType, location, body) in rows.decode(
             (Bool, Data?, Int?, String?, String?, Data?).self
         ) {
-            if claimed { return .claimed }
+            if claimed { return .claimed(claimID) }
             guard stored == fingerprint else { return .mismatch }
             guard let status else { return .inProgress }
             return .completed(
                 StoredResponse(status: status, contentType: contentType, location: location, body: body ?? Data())
             )
         }
-        // The row vanished between the two parts (a concurrent sweep): try again.
-        return try await self.claim(key, fingerprint: fingerprint, staleAfter: staleAfter)
+        return nil
     }
 
-    package func complete(_ key: IdempotencyKey, response: StoredResponse) async throws {
+    package func complete(_ key: IdempotencyKey, claim: String, response: StoredResponse) async throws {
         try await self.client.query(
             """
             UPDATE api_idempotency
             SET status = \(response.status), content_type = \(response.contentType),
                 location = \(response.location), body = \(response.body)
-            WHERE token_id = \(key.tokenID) AND key = \(key.key)
+            WHERE token_id = \(key.tokenID) AND key = \(key.key) AND claim_id = \(claim)
             """,
             logger: self.logger
         )
     }
 
-    package func release(_ key: IdempotencyKey) async throws {
+    package func release(_ key: IdempotencyKey, claim: String) async throws {
         try await self.client.query(
-            "DELETE FROM api_idempotency WHERE token_id = \(key.tokenID) AND key = \(key.key) AND status IS NULL",
+            """
+            DELETE FROM api_idempotency
+            WHERE token_id = \(key.tokenID) AND key = \(key.key) AND claim_id = \(claim) AND status IS NULL
+            """,
             logger: self.logger
         )
     }

@@ -72,7 +72,9 @@ import XMPPCore
         environment["HERALD_BOUNCE_TRANSIENT_LIMIT"] = "0"
         environment["HERALD_HTTP_HOST"] = "0.0.0.0"
         environment["HERALD_HTTP_PORT"] = "9090"
-        environment["HERALD_HTTP_TOKENS"] = "backend@example.com/res=" + APIToken.hex(APIToken.hash("secret-one"))
+        environment["HERALD_HTTP_TOKENS"] =
+            "backend@example.com/res=" + APIToken.hex(APIToken.hash("secret-one")) + ", a=b@example.com="
+            + APIToken.hex(APIToken.hash("secret-two"))
         environment["HERALD_HTTP_MAX_BODY_BYTES"] = "4096"
         environment["HERALD_HTTP_RATE_LIMIT"] = "7"
         environment["HERALD_HTTP_RATE_BURST"] = "9"
@@ -116,6 +118,8 @@ import XMPPCore
         let caller = try #require(configuration.http.tokens[APIToken.hash("secret-one")])
         #expect(caller.jid == (try JID("backend@example.com")))
         #expect(caller.tokenID == "config-" + APIToken.hex(APIToken.hash("secret-one")).prefix(12))
+        // A localpart may hold '=': the hash follows the last one.
+        #expect(configuration.http.tokens[APIToken.hash("secret-two")]?.jid == (try JID("a=b@example.com")))
         #expect(configuration.http.limits.maxBodyBytes == 4096)
         #expect(configuration.http.limits.requestsPerSecond == 7)
         #expect(configuration.http.limits.burst == 9)

@@ -59,4 +59,39 @@ import Testing
         for waiter in waiters { await waiter.value }
         #expect(record.order.withLock { $0 } == Array(0..<20))
     }
+
+    @Test func aBoundedWaitGivesUpWithoutRunningAndTheQueueMovesOn() async throws {
+        let gate = SerialGate()
+        let record = Record()
+        let (holding, release) = AsyncStream.makeStream(of: Void.self)
+        let (entered, enter) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            await gate.run {
+                enter.yield()
+                for await _ in holding { break }
+            }
+        }
+        for await _ in entered { break }
+        // Behind the holder: one waits without bound, one for 50 ms, one finds the queue full.
+        let patient = Task { @Sendable in await gate.run { record.order.withLock { $0.append(1) } } }
+        while gate.waiting < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        await #expect(throws: SerialGate.NotAdmitted.self) {
+            try await gate.run(waitingAtMost: .milliseconds(50), capacity: 10) {
+                record.order.withLock { $0.append(2) }
+            }
+        }
+        await #expect(throws: SerialGate.NotAdmitted.self) {
+            try await gate.run(waitingAtMost: .seconds(60), capacity: 1) {
+                record.order.withLock { $0.append(3) }
+            }
+        }
+        #expect(gate.waiting == 1)
+        release.yield()
+        await holder.value
+        await patient.value
+        // The gate is open again: a bounded caller gets in at once.
+        try await gate.run(waitingAtMost: .milliseconds(50), capacity: 1) { record.order.withLock { $0.append(4) } }
+        #expect(record.order.withLock { $0 } == [1, 4])
+        #expect(gate.waiting == 0)
+    }
 }

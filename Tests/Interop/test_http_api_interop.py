@@ -24,10 +24,13 @@ import yaml
 from harness import (
     DATA_DIR,
     REPO_ROOT,
+    STACK_SH,
     Herald,
     StackConfig,
     connected,
     event_items,
+    eventually,
+    http_get,
     run,
     unique_node,
 )
@@ -254,6 +257,41 @@ def test_refused_requests_get_their_problem_and_change_nothing(api_herald: Heral
             await asyncio.sleep(0.5)
             assert bob.events.empty()
     run(body())
+
+
+def test_changes_wait_for_the_xmpp_stream_but_reads_do_not(api_herald: Herald, stack: StackConfig):
+    """While Prosody is down a publish could reach nobody: it is refused with 503 and stores
+    nothing; reads still answer. Once the stream is back, publishes are pushed again."""
+    async def body():
+        node = unique_node("outage")
+        create_node(node)
+        async with connected(stack, "bob") as (bob,):
+            await bob.subscribe(node)
+        stopped = subprocess.run([str(STACK_SH), "stop-xmpp", "test"], cwd=REPO_ROOT,
+                                 capture_output=True, text=True, timeout=60)
+        assert stopped.returncode == 0, stopped.stderr
+        try:
+            async def stream_down():
+                return http_get("/ready")[0] == 503
+            await eventually(stream_down, "/ready says the component stream is down")
+            refused = api("PUT", f"/v1/nodes/{node}/items/lost", body={"a": 1},
+                          headers={"Idempotency-Key": "during-outage"})
+            assert refused.status == 503, refused.body
+            assert refused.json["type"] == "urn:herald:problem:unavailable"
+            assert refused.headers["Retry-After"] == "5"
+            assert api("GET", f"/v1/nodes/{node}/items").json == {"items": [], "total": 0}
+        finally:
+            restarted = subprocess.run([str(STACK_SH), "restart-xmpp", "test"], cwd=REPO_ROOT,
+                                       capture_output=True, text=True, timeout=60)
+        assert restarted.returncode == 0, restarted.stderr
+        await api_herald.wait_ready()
+        async with connected(stack, "bob") as (bob,):
+            # The same key runs now: the refusal was not kept.
+            published = api("PUT", f"/v1/nodes/{node}/items/lost", body={"a": 1},
+                            headers={"Idempotency-Key": "during-outage"})
+            assert published.status == 201, published.body
+            await bob.next_item_event(node, "lost")
+    run(body(), timeout=90)
 
 
 def herald_cli(stack: StackConfig, *args: str, stdin: Optional[str] = None) -> subprocess.CompletedProcess:

@@ -144,6 +144,37 @@ import XMPPCore
         #expect(harness.takeNotifications().isEmpty)
     }
 
+    @Test func charactersXMLCannotCarryAreRefusedWhereverTheyComeFrom() async throws {
+        let harness = try await Self.harnessWithNews()
+        try await Self.expectProblem(
+            harness,
+            uri: "/v1/nodes/news%01/items/x",
+            method: .put,
+            headers: APITestHarness.headers(contentType: "application/json"),
+            body: "1",
+            status: .badRequest,
+            type: "bad-request"
+        )
+        try await Self.expectProblem(
+            harness,
+            uri: "/v1/nodes",
+            headers: APITestHarness.headers(contentType: "application/json"),
+            body: #"{"node": "a\u0001b"}"#,
+            status: .badRequest,
+            type: "bad-request"
+        )
+        try await Self.expectProblem(
+            harness,
+            uri: "/v1/nodes/news/items",
+            headers: APITestHarness.headers(contentType: "application/json"),
+            body: "\"\u{FFFF}\"",
+            status: .badRequest,
+            type: "bad-request"
+        )
+        #expect(try await harness.store.nodes().map(\.id) == ["news"])
+        #expect(try await harness.store.itemIDs(node: "news").isEmpty)
+    }
+
     @Test func pubsubConditionsMapToTheirStatus() async throws {
         let harness = try await Self.harnessWithNews(APITestHarness(pubsubLimits: PubSubLimits(maxPayloadBytes: 100)))
         try await Self.expectProblem(
@@ -211,6 +242,29 @@ import XMPPCore
             ) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.retryAfter] == "5")
+            }
+        }
+    }
+
+    @Test func unknownTokensAreLimitedPerClientAddress() async throws {
+        let harness = try await Self.harnessWithNews()
+        try await harness.application.test(.router) { client in
+            for _ in 0..<20 {
+                try await client.execute(
+                    uri: "/v1/nodes/news/items",
+                    method: .get,
+                    headers: APITestHarness.headers(token: "guess")
+                ) { response in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+            try await client.execute(
+                uri: "/v1/nodes/news/items",
+                method: .get,
+                headers: APITestHarness.headers(token: "guess")
+            ) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.headers[.retryAfter] == "1")
             }
         }
     }

@@ -99,7 +99,19 @@ import XMPPCore
             ) { response in
                 #expect(response.status == .unprocessableContent)
             }
+            // A misspelt key is refused rather than making an instant node.
+            try await client.execute(
+                uri: "/v1/nodes",
+                method: .post,
+                headers: APITestHarness.headers(contentType: "application/json"),
+                body: ByteBuffer(string: #"{"nodeid": "n"}"#)
+            ) { response in
+                #expect(response.status == .unprocessableContent)
+                let body = try APITestHarness.json(response)
+                #expect((body["detail"] as? String)?.contains("nodeid") == true)
+            }
             #expect(try await harness.store.node("n") == nil)
+            #expect(try await harness.store.nodes().count == 1)
         }
     }
 
@@ -176,7 +188,7 @@ import XMPPCore
                 #expect(response.status == .created)
             }
             let bobKey: [HTTPField.Name: String] = [HTTPField.Name("Idempotency-Key")!: "b"]
-            for _ in 0..<2 {
+            for attempt in 0..<2 {
                 try await client.execute(
                     uri: "/v1/nodes/news/items",
                     method: .post,
@@ -188,6 +200,9 @@ import XMPPCore
                     body: ByteBuffer(string: "1")
                 ) { response in
                     #expect(response.status == .forbidden)
+                    // The refusal is replayed, not run again.
+                    let replayed = response.headers[HTTPField.Name("Idempotent-Replayed")!]
+                    #expect(replayed == (attempt == 0 ? nil : "true"))
                 }
             }
             try await client.execute(

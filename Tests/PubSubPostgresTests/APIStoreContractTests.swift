@@ -34,25 +34,37 @@ import XMPPCore
         body: Data(#"{"id":"i"}"#.utf8)
     )
 
+    /// The claim ID of a `.claimed` answer; records an issue for any other.
+    static func claimed(
+        _ claim: IdempotencyClaim,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> String {
+        guard case .claimed(let id) = claim else {
+            Issue.record("expected a claim, got \(claim)", sourceLocation: sourceLocation)
+            return ""
+        }
+        return id
+    }
+
     @Test(arguments: StoreContractTests.backends) func aKeyRunsOnceAndReplaysItsResponse(
         _ backend: StoreContractTests.Backend
     ) async throws {
         try await Self.withStore(backend) { store in
             let key = Self.key()
             let request = Data("request".utf8)
-            #expect(try await store.claim(key, fingerprint: request, staleAfter: .seconds(60)) == .claimed)
+            let claim = Self.claimed(try await store.claim(key, fingerprint: request, staleAfter: .seconds(60)))
             #expect(try await store.claim(key, fingerprint: request, staleAfter: .seconds(60)) == .inProgress)
             #expect(try await store.claim(key, fingerprint: Data("other".utf8), staleAfter: .seconds(60)) == .mismatch)
-            try await store.complete(key, response: Self.created)
+            try await store.complete(key, claim: claim, response: Self.created)
             #expect(
                 try await store.claim(key, fingerprint: request, staleAfter: .seconds(60)) == .completed(Self.created)
             )
-            // Completed responses are kept: release does not drop them.
-            try await store.release(key)
+            // Completed responses are kept: neither a release nor staleness drops them.
+            try await store.release(key, claim: claim)
             #expect(try await store.claim(key, fingerprint: request, staleAfter: .zero) == .completed(Self.created))
             // Keys are per token.
             let otherToken = IdempotencyKey(tokenID: key.tokenID + "-other", key: key.key)
-            #expect(try await store.claim(otherToken, fingerprint: request, staleAfter: .seconds(60)) == .claimed)
+            _ = Self.claimed(try await store.claim(otherToken, fingerprint: request, staleAfter: .seconds(60)))
         }
     }
 
@@ -62,13 +74,39 @@ import XMPPCore
         try await Self.withStore(backend) { store in
             let key = Self.key()
             let request = Data("request".utf8)
-            #expect(try await store.claim(key, fingerprint: request, staleAfter: .seconds(60)) == .claimed)
-            try await store.release(key)
-            #expect(try await store.claim(key, fingerprint: request, staleAfter: .seconds(60)) == .claimed)
+            let first = Self.claimed(try await store.claim(key, fingerprint: request, staleAfter: .seconds(60)))
+            try await store.release(key, claim: first)
+            let second = Self.claimed(try await store.claim(key, fingerprint: request, staleAfter: .seconds(60)))
             // A claim whose request died (no response) is taken over once stale, by the same request only.
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(5))
             #expect(try await store.claim(key, fingerprint: Data("other".utf8), staleAfter: .zero) == .mismatch)
-            #expect(try await store.claim(key, fingerprint: request, staleAfter: .zero) == .claimed)
+            let third = Self.claimed(try await store.claim(key, fingerprint: request, staleAfter: .zero))
+            #expect(Set([first, second, third]).count == 3)
+            // The request that lost its claim can neither release nor answer for the one that took it.
+            try await store.release(key, claim: second)
+            #expect(try await store.claim(key, fingerprint: request, staleAfter: .seconds(60)) == .inProgress)
+            try await store.complete(key, claim: second, response: Self.created)
+            #expect(try await store.claim(key, fingerprint: request, staleAfter: .seconds(60)) == .inProgress)
+            try await store.complete(key, claim: third, response: Self.created)
+            #expect(
+                try await store.claim(key, fingerprint: request, staleAfter: .seconds(60)) == .completed(Self.created)
+            )
+        }
+    }
+
+    @Test(arguments: StoreContractTests.backends) func concurrentFirstClaimsLetExactlyOneRun(
+        _ backend: StoreContractTests.Backend
+    ) async throws {
+        try await Self.withStore(backend) { store in
+            let key = Self.key()
+            let claims = try await withThrowingTaskGroup(of: IdempotencyClaim.self) { group in
+                for _ in 0..<16 {
+                    group.addTask { try await store.claim(key, fingerprint: Data("r".utf8), staleAfter: .seconds(60)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(claims.filter { if case .claimed = $0 { true } else { false } }.count == 1)
+            #expect(claims.filter { $0 == .inProgress }.count == 15)
         }
     }
 }
@@ -86,11 +124,22 @@ struct PostgresTokenTests {
                 try await store.caller(tokenHash: APIToken.hash(token.secret)) == Caller(tokenID: token.id, jid: jid)
             )
             #expect(try await store.caller(tokenHash: APIToken.hash(token.secret + "x")) == nil)
-            // Only the hash is in the database.
-            let rows = try await client.query(
-                "SELECT count(*) FROM api_tokens WHERE token_hash = \(Data(token.secret.utf8)) OR jid = \(token.secret)"
+            // The row holds the SHA-256 of the secret, and the secret nowhere.
+            let hashed = try await client.query(
+                """
+                SELECT count(*) FROM api_tokens
+                WHERE token_id = \(token.id) AND token_hash = sha256(convert_to(\(token.secret), 'UTF8'))
+                """
             ).collect()
-            #expect(try rows.first?.decode(Int.self) == 0)
+            #expect(try hashed.first?.decode(Int.self) == 1)
+            let plain = try await client.query(
+                """
+                SELECT count(*) FROM api_tokens
+                WHERE position(\(Data(token.secret.utf8)) in token_hash) > 0
+                   OR \(token.secret) IN (token_id, jid, label)
+                """
+            ).collect()
+            #expect(try plain.first?.decode(Int.self) == 0)
             let listed = try #require(try await store.tokens().first { $0.id == token.id })
             #expect(listed.jid == jid.description)
             #expect(listed.label == "ci")

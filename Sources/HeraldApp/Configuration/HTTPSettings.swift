@@ -17,13 +17,16 @@ package struct HTTPSettings: Sendable {
         self.port = reader.int(HeraldSettings.httpPort, in: 1...65535)
         self.tokens = [:]
         for entry in reader.list(HeraldSettings.httpTokens) {
-            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let jid = try? JID(parts[0]), let hash = APIToken.hash(hex: parts[1]) else {
+            // The hash has no '=', a JID's localpart may: split at the last one.
+            let parts = entry.split(separator: "=", omittingEmptySubsequences: false)
+            guard parts.count >= 2, let jid = try? JID(parts.dropLast().joined(separator: "=")),
+                let hash = APIToken.hash(hex: String(parts[parts.count - 1]))
+            else {
                 reader.report(HeraldSettings.httpTokens, "'\(entry)' is not JID=<64 hex digits>")
                 continue
             }
             // Named after the hash, never the secret: the ID shows in logs and idempotency records.
-            self.tokens[hash] = Caller(tokenID: "config-" + parts[1].prefix(12).lowercased(), jid: jid.bare)
+            self.tokens[hash] = Caller(tokenID: "config-" + APIToken.hex(hash).prefix(12), jid: jid.bare)
         }
         self.limits = HTTPAPI.Limits(
             maxBodyBytes: reader.int(HeraldSettings.httpMaxBodyBytes, in: 1024...(64 << 20)),

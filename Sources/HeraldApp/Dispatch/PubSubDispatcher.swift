@@ -25,34 +25,42 @@ struct PubSubDispatcher: Sendable {
     }
 
     /// A request made for an HTTP caller: the notifications are sent, the reply is returned.
-    func request(_ stanza: XMLElement) async -> PubSubOutcome {
-        await self.run(stanza, replyOverStream: false)
+    /// Throws `SerialGate.NotAdmitted`, without handling it, when the request would wait longer
+    /// than `limit` or behind more than `capacity` others: a caller is better told to retry than
+    /// left waiting without bound while the XMPP server is slow.
+    func request(_ stanza: XMLElement, waitingAtMost limit: Duration, capacity: Int) async throws -> PubSubOutcome {
+        try await self.gate.run(waitingAtMost: limit, capacity: capacity) {
+            await self.handle(stanza, replyOverStream: false)
+        }
     }
 
     private func run(_ stanza: XMLElement, replyOverStream: Bool) async -> PubSubOutcome {
-        await self.gate.run {
-            let clock = ContinuousClock()
-            let start = clock.now
-            let outcome = await self.service.handle(stanza)
-            self.metrics.handled(stanza, outcome, duration: clock.now - start, overStream: replyOverStream)
-            var replies = 0
-            let reply = replyOverStream ? outcome.reply : nil
-            if let reply, await self.send(reply) {
-                replies = 1
-            }
-            let fanOutStart = clock.now
-            var notifications = 0
-            for notification in outcome.notifications where await self.send(notification) {
-                notifications += 1
-            }
-            self.metrics.sent(
-                replies: replies,
-                notifications: notifications,
-                dropped: (reply == nil ? 0 : 1) - replies + outcome.notifications.count - notifications,
-                fanOut: clock.now - fanOutStart
-            )
-            return outcome
+        await self.gate.run { await self.handle(stanza, replyOverStream: replyOverStream) }
+    }
+
+    /// Handles the stanza and sends what it produced; runs inside the gate.
+    private func handle(_ stanza: XMLElement, replyOverStream: Bool) async -> PubSubOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = await self.service.handle(stanza)
+        self.metrics.handled(stanza, outcome, duration: clock.now - start, overStream: replyOverStream)
+        var replies = 0
+        let reply = replyOverStream ? outcome.reply : nil
+        if let reply, await self.send(reply) {
+            replies = 1
         }
+        let fanOutStart = clock.now
+        var notifications = 0
+        for notification in outcome.notifications where await self.send(notification) {
+            notifications += 1
+        }
+        self.metrics.sent(
+            replies: replies,
+            notifications: notifications,
+            dropped: (reply == nil ? 0 : 1) - replies + outcome.notifications.count - notifications,
+            fanOut: clock.now - fanOutStart
+        )
+        return outcome
     }
 
     /// False when the stanza could not be written (the stream is down).
