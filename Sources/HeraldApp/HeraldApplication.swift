@@ -132,11 +132,6 @@ extension HeraldApplication {
     }
 }
 
-/// The configured TLS files cannot be used.
-struct HTTPTLSError: Error, CustomStringConvertible {
-    var description: String
-}
-
 extension ServiceGroupConfiguration {
     /// Past `grace` after SIGTERM the services are cancelled, and cancellation itself gets a few
     /// seconds more, so a stuck request cannot keep Herald from stopping.
