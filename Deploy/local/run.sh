@@ -14,6 +14,11 @@ fi
 swift build -c release --product herald
 "$STACK" up local
 eval "$("$STACK" env local)"
+# A demo token for the HTTP API, acting as demo@localhost; the configuration holds only its hash.
+# Loopback only, like everything here: a real deployment makes its own (herald tokens create).
+DEMO_TOKEN=hrld_local_demo_token
+HERALD_HTTP_TOKENS="${HERALD_HTTP_TOKENS:-demo@${HERALD_STACK_XMPP_DOMAIN}=$(printf %s "$DEMO_TOKEN" | sha256sum | cut -d' ' -f1)}"
+export HERALD_HTTP_TOKENS
 
 cat <<INFO
 
@@ -25,6 +30,10 @@ cat <<INFO
     server    127.0.0.1, port ${HERALD_STACK_C2S_PORT} (STARTTLS, self-signed certificate)
   then create a node, subscribe and publish at ${HERALD_COMPONENT_DOMAIN}.
   (alice@${HERALD_STACK_XMPP_DOMAIN} / alice-pass and bob@${HERALD_STACK_XMPP_DOMAIN} / bob-pass exist too.)
+
+  Publish over HTTP as demo (Docs/http-api.md); subscribers of the node get it pushed:
+    curl -X POST -H 'Authorization: Bearer ${DEMO_TOKEN}' -H 'Content-Type: application/json' \\
+         --data-binary '{"hello":"world"}' http://127.0.0.1:${HERALD_HTTP_PORT}/v1/nodes/demo/items
 
   Stop Herald with Ctrl-C; stop the stack with: Deploy/local/stack.sh down local
 
