@@ -56,19 +56,22 @@ package enum HeraldApplication {
             domain: service.domain,
             store: apiStore,
             configuredTokens: configuration.http.tokens,
-            limits: configuration.http.limits
+            limits: configuration.http.limits,
+            instantNodes: configuration.servicePolicy.instantNodes
         ) { stanza in
             guard readiness.isMigrated else {
                 throw Problem.unavailable("Herald is starting: database migrations not applied yet")
             }
-            // A change made now could not be pushed to anyone (decision 0007 assumes no publish
-            // arrives while the stream is down, which holds for XMPP publishes by construction).
-            guard stanza[attribute: "type"] != "set" || connection.isEstablished else {
-                throw Problem.unavailable("the XMPP stream is down, so subscribers cannot be notified now")
-            }
             // Through the dispatcher, so HTTP and XMPP publishes to a node notify in commit order.
             do {
-                return try await dispatcher.request(stanza, waitingAtMost: .seconds(10), capacity: 1024)
+                return try await dispatcher.request(stanza, waitingAtMost: .seconds(10), capacity: 1024) {
+                    // Checked at the gate, after the wait: a change made while the stream is down
+                    // could not be pushed to anyone (decision 0007 assumes no publish arrives
+                    // then, which holds for XMPP publishes by construction).
+                    guard stanza[attribute: "type"] != "set" || connection.isEstablished else {
+                        throw Problem.unavailable("the XMPP stream is down, so subscribers cannot be notified now")
+                    }
+                }
             } catch is SerialGate.NotAdmitted {
                 throw Problem.unavailable("Herald is too busy to take the request now; it was not run")
             }

@@ -19,6 +19,8 @@ final class APITestHarness: Sendable {
     /// Token secrets; the store keeps only their hashes.
     static let aliceToken = "alice-secret"
     static let bobToken = "bob-secret"
+    /// A token of the configuration (`http.tokens`), not of the store.
+    static let carolToken = "carol-secret"
 
     let store = InMemoryPubSubStore()
     let apiStore = InMemoryAPIStore(tokens: [
@@ -29,7 +31,11 @@ final class APITestHarness: Sendable {
     let notifications = Mutex<[XMLElement]>([])
     /// False: the service is not ready (migrations not applied), as HeraldApp reports it.
     let ready = Atomic<Bool>(true)
+    /// Requests the service takes before it refuses as not ready; lets a test fail a request
+    /// part way, after its first call went through.
+    let callsBeforeRefusing = Atomic<Int>(.max)
     let limits: HTTPAPI.Limits
+    let start = ContinuousClock.now
 
     init(
         maxBodyBytes: Int = 64 * 1024,
@@ -52,13 +58,25 @@ final class APITestHarness: Sendable {
     }
 
     var application: some ApplicationProtocol {
-        let api = HTTPAPI(domain: Self.domain, store: self.apiStore, configuredTokens: [:], limits: self.limits) {
-            [self] stanza in
-            guard self.ready.load(ordering: .relaxed) else { throw Problem.unavailable("not ready") }
-            let outcome = await self.service.handle(stanza)
-            self.notifications.withLock { $0 += outcome.notifications }
-            return outcome
-        }
+        let configured = [APIToken.hash(Self.carolToken): Caller(tokenID: "t-carol", jid: try! JID("carol@localhost"))]
+        let api = HTTPAPI(
+            domain: Self.domain,
+            store: self.apiStore,
+            configuredTokens: configured,
+            limits: self.limits,
+            instantNodes: true,
+            // Time stands still for the rate limits: a test under ThreadSanitizer is slow enough
+            // to refill a bucket between two requests.
+            now: { [start] in start },
+            execute: { [self] stanza in
+                guard self.ready.load(ordering: .relaxed),
+                    self.callsBeforeRefusing.wrappingSubtract(1, ordering: .relaxed).oldValue > 0
+                else { throw Problem.unavailable("not ready") }
+                let outcome = await self.service.handle(stanza)
+                self.notifications.withLock { $0 += outcome.notifications }
+                return outcome
+            }
+        )
         let router = Router(context: APIRequestContext.self)
         api.addRoutes(to: router)
         return Application(router: router)
@@ -84,6 +102,10 @@ final class APITestHarness: Sendable {
 
     func setReady(_ ready: Bool) {
         self.ready.store(ready, ordering: .relaxed)
+    }
+
+    func refuse(afterCalls calls: Int) {
+        self.callsBeforeRefusing.store(calls, ordering: .relaxed)
     }
 
     func takeNotifications() -> [XMLElement] {

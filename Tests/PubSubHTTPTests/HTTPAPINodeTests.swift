@@ -219,4 +219,56 @@ import XMPPCore
         }
         #expect(try await harness.store.itemIDs(node: "news").count == 1)
     }
+
+    @Test func anInstantNodeMadeWithAKeyIsMadeOnce() async throws {
+        let harness = APITestHarness()
+        let key: [HTTPField.Name: String] = [HTTPField.Name("Idempotency-Key")!: "make-node"]
+        let nodes = try await harness.application.test(.router) { client in
+            var nodes: Set<String> = []
+            for _ in 0..<2 {
+                let node = try await client.execute(
+                    uri: "/v1/nodes",
+                    method: .post,
+                    headers: APITestHarness.headers(key)
+                ) { response in
+                    #expect(response.status == .created)
+                    return try APITestHarness.json(response)["node"] as? String
+                }
+                nodes.insert(try #require(node))
+            }
+            return nodes
+        }
+        #expect(nodes.count == 1)
+        #expect(try await harness.store.nodes().map(\.id) == Array(nodes))
+        #expect(nodes.first?.hasPrefix("idem-") == true)
+    }
+
+    @Test func aRequestRefusedAfterItsFirstCallKeepsItsKeyClaimed() async throws {
+        let harness = APITestHarness()
+        try await HTTPAPIItemTests.createNews(harness)
+        let key: [HTTPField.Name: String] = [HTTPField.Name("Idempotency-Key")!: "patch-1"]
+        try await harness.application.test(.router) { client in
+            // The configure goes through; the read of the new configuration is refused.
+            harness.refuse(afterCalls: 1)
+            try await client.execute(
+                uri: "/v1/nodes/news",
+                method: .patch,
+                headers: APITestHarness.headers(contentType: "application/json", key),
+                body: ByteBuffer(string: #"{"config": {"title": "Changed"}}"#)
+            ) { response in
+                #expect(response.status == .serviceUnavailable)
+            }
+            harness.refuse(afterCalls: .max)
+            // The change happened, so the key is not free for a re-run.
+            try await client.execute(
+                uri: "/v1/nodes/news",
+                method: .patch,
+                headers: APITestHarness.headers(contentType: "application/json", key),
+                body: ByteBuffer(string: #"{"config": {"title": "Changed"}}"#)
+            ) { response in
+                #expect(response.status == .conflict)
+            }
+        }
+        #expect(try await harness.store.node("news")?.configuration.title == "Changed")
+    }
 }

@@ -40,6 +40,7 @@ import Testing
             store: InMemoryAPIStore(),
             configuredTokens: [:],
             limits: APITestHarness().limits,
+            instantNodes: true,
             execute: { _ in .none }
         ).addRoutes(to: router)
         let served = Set(

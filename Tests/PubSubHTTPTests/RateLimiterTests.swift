@@ -26,4 +26,21 @@ import Testing
         #expect((0..<3).allSatisfy { _ in limiter.admit("a") == nil })
         #expect(limiter.admit("a") != nil)
     }
+
+    @Test func waitingTakesNothingAndFullBucketsArePruned() {
+        let clock = Clock()
+        let limiter = RateLimiter(rate: 1, burst: 2, now: { clock.now })
+        #expect(limiter.wait("a") == nil)
+        #expect(limiter.admit("a") == nil)
+        #expect(limiter.wait("a") == nil)
+        #expect(limiter.admit("a") == nil)
+        #expect(limiter.wait("a") == .seconds(1))
+        #expect(limiter.admit("a") == .seconds(1))
+        // Buckets of 10,000 keys, then a minute: all are full again, and the next key prunes them.
+        for index in 0..<10_000 { _ = limiter.admit("k\(index)") }
+        #expect(limiter.count == 10_001)
+        clock.advance(.seconds(60))
+        _ = limiter.admit("new")
+        #expect(limiter.count == 1)
+    }
 }

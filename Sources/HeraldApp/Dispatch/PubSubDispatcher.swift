@@ -27,10 +27,17 @@ struct PubSubDispatcher: Sendable {
     /// A request made for an HTTP caller: the notifications are sent, the reply is returned.
     /// Throws `SerialGate.NotAdmitted`, without handling it, when the request would wait longer
     /// than `limit` or behind more than `capacity` others: a caller is better told to retry than
-    /// left waiting without bound while the XMPP server is slow.
-    func request(_ stanza: XMLElement, waitingAtMost limit: Duration, capacity: Int) async throws -> PubSubOutcome {
+    /// left waiting without bound while the XMPP server is slow. `check` runs once the request
+    /// holds the gate, just before it is handled; what it throws is thrown, and nothing runs.
+    func request(
+        _ stanza: XMLElement,
+        waitingAtMost limit: Duration,
+        capacity: Int,
+        check: () throws -> Void
+    ) async throws -> PubSubOutcome {
         try await self.gate.run(waitingAtMost: limit, capacity: capacity) {
-            await self.handle(stanza, replyOverStream: false)
+            try check()
+            return await self.handle(stanza, replyOverStream: false)
         }
     }
 

@@ -3,6 +3,7 @@ import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// `Idempotency-Key`: a retried request with the same key gets the first one's response, and a
 /// publish made with a key stores one item however often it is retried.
@@ -54,16 +55,17 @@ extension HTTPAPI {
         case .claimed(let id):
             claimID = id
         }
+        let attempt = Attempt()
         let stored: StoredResponse
         do {
-            stored = try await work(key)
+            stored = try await Attempt.$current.withValue(attempt) { try await work(key) }
         } catch let problem as Problem where problem.status.code < 500 {
             // A refusal is final: a retry gets the same answer.
             try? await self.store.complete(key, claim: claimID, response: problem.stored)
             throw problem
-        } catch let problem as Problem where problem.xmpp == nil {
-            // Refused before it reached the service (starting, busy, stream down): nothing ran,
-            // so a retry may run at once.
+        } catch let problem as Problem where !attempt.reachedService {
+            // Refused before any of its requests reached the service (starting, busy, stream
+            // down): nothing ran, so a retry may run at once.
             try? await self.store.release(key, claim: claimID)
             throw problem
         } catch {
@@ -75,15 +77,29 @@ extension HTTPAPI {
             try await self.store.complete(key, claim: claimID, response: stored)
         } catch {
             // The work is done and answered; once the claim is stale a retry runs it again,
-            // which a publish makes harmless (same ItemID, see `itemID(for:)`).
+            // which a publish makes harmless (same ItemID, see `derivedID(for:)`).
             context.logger.error("idempotent response not stored", metadata: ["error": "\(error)"])
         }
         return stored.response
     }
 
-    /// The ItemID of a publish made with an idempotency key and no ItemID: the same for every
-    /// retry, so a retry that runs again replaces the item instead of adding one.
-    static func itemID(for key: IdempotencyKey) -> String {
+    /// Whether a request's work got as far as the pubsub service, which `call` records: a
+    /// failure after that may have changed something.
+    final class Attempt: Sendable {
+        @TaskLocal static var current: Attempt?
+        private let reached = Atomic<Bool>(false)
+
+        var reachedService: Bool { self.reached.load(ordering: .acquiring) }
+
+        func recordReachedService() {
+            self.reached.store(true, ordering: .releasing)
+        }
+    }
+
+    /// The ItemID of a publish, or the NodeID of an instant node, made with an idempotency key
+    /// and no ID of its own: the same for every retry, so a retry that must run again replaces
+    /// the item (or finds the node) instead of adding one.
+    static func derivedID(for key: IdempotencyKey) -> String {
         let digest = SHA256.hash(data: Data((key.tokenID + "\n" + key.key).utf8))
         return "idem-" + Hex.encode(digest.prefix(16))
     }

@@ -61,7 +61,7 @@ extension HTTPAPI {
                 }
                 payload = inner
             }
-            if itemID == nil, let key { itemID = Self.itemID(for: key) }
+            if itemID == nil, let key { itemID = Self.derivedID(for: key) }
             let item = XMLElement(
                 "item",
                 namespace: Namespace.pubsub,

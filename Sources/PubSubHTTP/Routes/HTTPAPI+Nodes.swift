@@ -40,9 +40,13 @@ extension HTTPAPI {
 
     func createNode(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let body = try await self.body(request)
-        return try await self.idempotent(request, context, body: body) { _ in
+        return try await self.idempotent(request, context, body: body) { key in
             let nodeRequest = try self.nodeRequest(body, contentType: request.headers[.contentType])
-            let create = XMLElement("create", namespace: Namespace.pubsub, attributes: ["node": nodeRequest.node])
+            var nodeID = nodeRequest.node
+            // An instant node made with a key gets its NodeID from the key, so that a retry that
+            // must run again finds it (409) instead of making a second node.
+            if nodeID == nil, self.instantNodes, let key { nodeID = Self.derivedID(for: key) }
+            let create = XMLElement("create", namespace: Namespace.pubsub, attributes: ["node": nodeID])
             var siblings: [XMLElement] = []
             if let config = nodeRequest.config {
                 siblings.append(
@@ -55,7 +59,7 @@ extension HTTPAPI {
             }
             let reply = try await self.call(context, .set, Self.pubsub(Namespace.pubsub, create, siblings)).reply
             // The result names the node only when the service chose its NodeID.
-            let node = reply.child("create")?[attribute: "node"] ?? nodeRequest.node ?? ""
+            let node = reply.child("create")?[attribute: "node"] ?? nodeID ?? ""
             return try .json(NodeBody(node: node), status: .created, location: Self.location(node: node))
         }
     }

@@ -38,18 +38,26 @@ package struct HTTPAPI: Sendable {
     let store: any APIStore
     let configuredTokens: [Data: Caller]
     let limits: Limits
+    /// The service's `nodes.instant`: whether a create may leave the NodeID to the service.
+    let instantNodes: Bool
+    /// The rate limits' clock.
+    let now: @Sendable () -> ContinuousClock.Instant
 
     package init(
         domain: JID,
         store: any APIStore,
         configuredTokens: [Data: Caller],
         limits: Limits,
+        instantNodes: Bool,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         execute: @escaping Execute
     ) {
         self.domain = domain
         self.store = store
         self.configuredTokens = configuredTokens
         self.limits = limits
+        self.instantNodes = instantNodes
+        self.now = now
         self.execute = execute
     }
 
@@ -60,7 +68,8 @@ package struct HTTPAPI: Sendable {
         let authenticator = BearerAuthenticator(
             configured: self.configuredTokens,
             store: self.store,
-            rateLimiter: RateLimiter(rate: self.limits.requestsPerSecond, burst: self.limits.burst)
+            rateLimiter: RateLimiter(rate: self.limits.requestsPerSecond, burst: self.limits.burst, now: self.now),
+            failures: RateLimiter(rate: 5, burst: 50, now: self.now)
         )
         let v1 = router.group("v1").add(middleware: authenticator)
         v1.post("nodes") { request, context in try await self.createNode(request, context) }
@@ -99,6 +108,7 @@ package struct HTTPAPI: Sendable {
             payload: payload
         )
         let outcome = try await self.execute(iq.element)
+        Attempt.current?.recordReachedService()
         return (try PubSubReply(outcome.reply), outcome)
     }
 
