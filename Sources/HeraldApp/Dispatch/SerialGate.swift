@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Lets one task at a time through, in the order they arrived.
 ///
@@ -32,11 +32,13 @@ final class SerialGate: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    /// A NIO lock, not `Mutex`: on Linux `Mutex` is a futex that ThreadSanitizer cannot see, so
+    /// it reports the state as raced when tasks contend (decision 0014).
+    private let state = NIOLockedValueBox(State())
 
     /// How many callers wait; lets tests order arrivals without guessing at timing.
     var waiting: Int {
-        self.state.withLock { $0.count }
+        self.state.withLockedValue { $0.count }
     }
 
     /// Runs `body` once every earlier caller has left the gate.
@@ -60,7 +62,7 @@ final class SerialGate: Sendable {
 
     /// True once the caller holds the gate; false if it gave up waiting.
     private func enter(limit: Duration?, capacity: Int) async -> Bool {
-        let entered = self.state.withLock { state -> Bool? in
+        let entered = self.state.withLockedValue { state -> Bool? in
             if !state.held {
                 state.held = true
                 return true
@@ -68,9 +70,9 @@ final class SerialGate: Sendable {
             return state.count >= capacity ? false : nil
         }
         if let entered { return entered }
-        let timer = Mutex<Task<Void, Never>?>(nil)
+        let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
         let admitted = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let id = self.state.withLock { state -> UInt64? in
+            let id = self.state.withLockedValue { state -> UInt64? in
                 // The holder may have left meanwhile.
                 if !state.held {
                     state.held = true
@@ -82,7 +84,7 @@ final class SerialGate: Sendable {
             }
             guard let id else { return continuation.resume(returning: true) }
             if let limit {
-                timer.withLock {
+                timer.withLockedValue {
                     $0 = Task {
                         try? await Task.sleep(for: limit)
                         self.abandon(id)
@@ -90,13 +92,13 @@ final class SerialGate: Sendable {
                 }
             }
         }
-        timer.withLock { $0?.cancel() }
+        timer.withLockedValue { $0?.cancel() }
         return admitted
     }
 
     /// Takes a waiter that is still queued out of the queue; it learns it was not admitted.
     private func abandon(_ id: UInt64) {
-        let continuation = self.state.withLock { state -> CheckedContinuation<Bool, Never>? in
+        let continuation = self.state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
             guard let index = state.waiting[state.head...].firstIndex(where: { $0.id == id }) else { return nil }
             return state.waiting.remove(at: index).continuation
         }
@@ -105,7 +107,7 @@ final class SerialGate: Sendable {
 
     /// Hands the gate to the longest waiter, which then holds it, or opens it.
     private func leave() {
-        let next = self.state.withLock { state -> CheckedContinuation<Bool, Never>? in
+        let next = self.state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
             guard state.head < state.waiting.count else {
                 state.waiting.removeAll(keepingCapacity: true)
                 state.head = 0
