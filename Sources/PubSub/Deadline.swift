@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Bounds how long a caller waits for a piece of work. Past the limit the caller gets
 /// `Deadline.Exceeded` at once and the work is cancelled; work that ignores cancellation (a
@@ -40,15 +40,15 @@ package enum Deadline {
             var onFinish: (@Sendable () -> Void)?
         }
 
-        private let state = Mutex(State())
+        private let state = NIOLockedValueBox(State())
 
         func waiting(_ continuation: CheckedContinuation<T, any Error>) {
-            self.state.withLock { $0.continuation = continuation }
+            self.state.withLockedValue { $0.continuation = continuation }
         }
 
         /// Runs `action` once a result is in (at once if it already is).
         func onFinish(_ action: @escaping @Sendable () -> Void) {
-            let done = self.state.withLock { state -> Bool in
+            let done = self.state.withLockedValue { state -> Bool in
                 if state.result != nil { return true }
                 state.onFinish = action
                 return false
@@ -59,7 +59,7 @@ package enum Deadline {
         /// True when this result was the first.
         @discardableResult
         func finish(_ result: Result<T, any Error>) -> Bool {
-            let (continuation, action) = self.state.withLock {
+            let (continuation, action) = self.state.withLockedValue {
                 state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
                 guard state.result == nil else { return (nil, nil) }
                 state.result = result

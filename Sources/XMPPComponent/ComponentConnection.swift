@@ -1,9 +1,9 @@
 package import Logging
 import Metrics
+import NIOConcurrencyHelpers
 package import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 package import XMPPCore
 
 /// Herald's XEP-0114 link to its XMPP server: connects, authenticates, reconnects after drops,
@@ -29,7 +29,7 @@ package final class ComponentConnection: Service, Sendable {
     private let configuration: ComponentConfiguration
     private let logger: Logger
     private let eventLoopGroup: any EventLoopGroup
-    private let shared = Mutex(Shared())
+    private let shared = NIOLockedValueBox(Shared())
     private let requests = OutboundRequests()
 
     /// Stanzas from the server, in arrival order, across reconnects; ends when `run()` returns.
@@ -37,7 +37,7 @@ package final class ComponentConnection: Service, Sendable {
 
     /// Whether a stream is established and stanzas can be sent (readiness).
     package var isEstablished: Bool {
-        self.shared.withLock { shared in
+        self.shared.withLockedValue { shared in
             if case .established = shared.link { true } else { false }
         }
     }
@@ -51,7 +51,7 @@ package final class ComponentConnection: Service, Sendable {
 
     /// Sends one stanza; it must carry `from` and `to` (XEP-0114 §3).
     package func send(_ stanza: XMLElement) async throws(ComponentError) {
-        let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>? = self.shared.withLock { shared in
+        let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>? = self.shared.withLockedValue { shared in
             if case .established(let writer) = shared.link { writer } else { nil }
         }
         guard let writer else {
@@ -83,7 +83,7 @@ package final class ComponentConnection: Service, Sendable {
         var random = SystemRandomNumberGenerator()
         var attempt = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let establishedBefore = self.shared.withLock { $0.sessionsEstablished }
+            let establishedBefore = self.shared.withLockedValue { $0.sessionsEstablished }
             do {
                 try await self.runSession()
                 return
@@ -99,7 +99,7 @@ package final class ComponentConnection: Service, Sendable {
                     ]
                 )
             }
-            let wasEstablished = self.shared.withLock { $0.sessionsEstablished } > establishedBefore
+            let wasEstablished = self.shared.withLockedValue { $0.sessionsEstablished } > establishedBefore
             attempt = wasEstablished ? 1 : attempt + 1
             let delay = backoff.delay(attempt: attempt, using: &random)
             self.logger.info(
@@ -130,7 +130,7 @@ package final class ComponentConnection: Service, Sendable {
                 }
             }
         let underlying = channel.channel
-        defer { self.shared.withLock { $0.link = .disconnected } }
+        defer { self.shared.withLockedValue { $0.link = .disconnected } }
         try await channel.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.sendKeepalives(outbound) }
@@ -156,7 +156,7 @@ package final class ComponentConnection: Service, Sendable {
             case .sendHandshake(let digest):
                 try await outbound.write(ByteBuffer(string: "<handshake>\(digest)</handshake>"))
             case .reportEstablished:
-                let sessions = self.shared.withLock {
+                let sessions = self.shared.withLockedValue {
                     $0.link = .established(outbound)
                     $0.sessionsEstablished += 1
                     return $0.sessionsEstablished
@@ -203,7 +203,7 @@ package final class ComponentConnection: Service, Sendable {
     /// A server that accepts TCP but never completes the handshake must not hold Herald forever.
     private func closeUnlessEstablished(channel: any Channel) async throws {
         try await Task.sleep(for: self.configuration.handshakeTimeout)
-        let established = self.shared.withLock { if case .disconnected = $0.link { false } else { true } }
+        let established = self.shared.withLockedValue { if case .disconnected = $0.link { false } else { true } }
         if !established {
             self.logger.warning(
                 "component handshake timed out",
@@ -217,7 +217,7 @@ package final class ComponentConnection: Service, Sendable {
         // RFC 6120 §4.6.1: whitespace between stanzas keeps NATs and the server's idle timers happy.
         while true {
             try await Task.sleep(for: self.configuration.keepaliveInterval)
-            let established = self.shared.withLock { if case .established = $0.link { true } else { false } }
+            let established = self.shared.withLockedValue { if case .established = $0.link { true } else { false } }
             if established {
                 try await outbound.write(ByteBuffer(string: " "))
             }
@@ -233,7 +233,7 @@ package final class ComponentConnection: Service, Sendable {
         } catch {
             return  // the session ended first
         }
-        let wasEstablished = self.shared.withLock { shared in
+        let wasEstablished = self.shared.withLockedValue { shared in
             guard case .established = shared.link else { return false }
             shared.link = .closing
             return true

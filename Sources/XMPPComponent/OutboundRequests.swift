@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 package import XMPPCore
 
 /// IQ requests Herald sends itself (XEP-0356 roster reads), waiting for their answers. The reader
@@ -7,7 +7,7 @@ package import XMPPCore
 final class OutboundRequests: Sendable {
     private typealias Answer = AsyncThrowingStream<XMLElement, any Error>
     /// By IQ id: who must answer, and where the answer goes.
-    private let waiting = Mutex<[String: (from: String, continuation: Answer.Continuation)]>([:])
+    private let waiting = NIOLockedValueBox<[String: (from: String, continuation: Answer.Continuation)]>([:])
 
     /// Registers `id`, runs `send`, and returns the answer from `responder` (RFC 6120 §8.1.2.1: the
     /// addressee of the request), or throws `requestTimedOut` after `timeout`.
@@ -19,8 +19,8 @@ final class OutboundRequests: Sendable {
     ) async throws -> XMLElement {
         let (answers, continuation) = Answer.makeStream()
         // Registered before sending, so that no answer can arrive unclaimed.
-        self.waiting.withLock { $0[id] = (responder, continuation) }
-        defer { self.waiting.withLock { $0.removeValue(forKey: id) }?.continuation.finish() }
+        self.waiting.withLockedValue { $0[id] = (responder, continuation) }
+        defer { self.waiting.withLockedValue { $0.removeValue(forKey: id) }?.continuation.finish() }
         try await send()
         return try await withThrowingTaskGroup(of: XMLElement.self) { group in
             group.addTask {
@@ -40,7 +40,7 @@ final class OutboundRequests: Sendable {
     func claim(_ stanza: XMLElement) -> Bool {
         guard stanza.name == "iq", let type = stanza[attribute: "type"], type == "result" || type == "error",
             let id = stanza[attribute: "id"], let from = stanza[attribute: "from"],
-            let continuation = self.waiting.withLock({ waiting -> Answer.Continuation? in
+            let continuation = self.waiting.withLockedValue({ waiting -> Answer.Continuation? in
                 guard waiting[id]?.from == from else { return nil }
                 return waiting.removeValue(forKey: id)?.continuation
             })

@@ -32,8 +32,6 @@ final class SerialGate: Sendable {
         }
     }
 
-    /// A NIO lock, not `Mutex`: on Linux `Mutex` is a futex that ThreadSanitizer cannot see, so
-    /// it reports the state as raced when tasks contend (decision 0014).
     private let state = NIOLockedValueBox(State())
 
     /// How many callers wait; lets tests order arrivals without guessing at timing.

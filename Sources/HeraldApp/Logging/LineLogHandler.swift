@@ -1,9 +1,9 @@
 import FoundationEssentials
 package import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import SystemPackage
 
-private let standardErrorLock = Mutex(())
+private let standardErrorLock = NIOLockedValueBox(())
 
 /// One log line per event on standard error, as `logfmt` (`time=… level=… msg="…" key=value`) or
 /// JSON (one object per line), for log collectors.
@@ -24,7 +24,7 @@ package struct LineLogHandler: LogHandler {
         level: Logger.Level,
         write: @escaping @Sendable (String) -> Void = { line in
             // One writer at a time, so that lines from different threads never interleave.
-            standardErrorLock.withLock { _ in _ = try? FileDescriptor.standardError.writeAll(line.utf8) }
+            standardErrorLock.withLockedValue { _ in _ = try? FileDescriptor.standardError.writeAll(line.utf8) }
         }
     ) {
         self.label = label

@@ -1,14 +1,14 @@
 import Metrics
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// swift-metrics handles made once per label and dimensions. Making one per event goes through
 /// the factory (a lock and an allocation), on the stanza and store paths that every publish takes.
 final class MetricCache: Sendable {
-    private let counters = Mutex<[String: Counter]>([:])
-    private let timers = Mutex<[String: Timer]>([:])
+    private let counters = NIOLockedValueBox<[String: Counter]>([:])
+    private let timers = NIOLockedValueBox<[String: Timer]>([:])
 
     func counter(_ label: String, _ dimensions: [(String, String)] = []) -> Counter {
-        self.counters.withLock { counters in
+        self.counters.withLockedValue { counters in
             let key = Self.key(label, dimensions)
             if let counter = counters[key] { return counter }
             let counter = Counter(label: label, dimensions: dimensions)
@@ -18,7 +18,7 @@ final class MetricCache: Sendable {
     }
 
     func timer(_ label: String, _ dimensions: [(String, String)] = []) -> Timer {
-        self.timers.withLock { timers in
+        self.timers.withLockedValue { timers in
             let key = Self.key(label, dimensions)
             if let timer = timers[key] { return timer }
             let timer = Timer(label: label, dimensions: dimensions)

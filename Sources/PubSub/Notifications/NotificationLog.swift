@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 package import XMPPCore
 
 /// The recent notifications by message id, so that a bounce (an error `<message/>` carrying that id)
@@ -25,14 +25,14 @@ package final class NotificationLog: Sendable {
     }
 
     private let capacity: Int
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     package init(capacity: Int = 100_000) {
         self.capacity = capacity
     }
 
     func record(id: String, _ entry: Entry) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if state.order.count < self.capacity {
                 state.order.append(id)
             } else {
@@ -46,12 +46,12 @@ package final class NotificationLog: Sendable {
 
     /// The notification a bounce refers to; each is answered for once.
     func take(id: String) -> Entry? {
-        self.state.withLock { $0.entries.removeValue(forKey: id) }
+        self.state.withLockedValue { $0.entries.removeValue(forKey: id) }
     }
 
     /// Counts one transient bounce and returns the count so far.
     func countBounce(_ entry: Entry) -> Int {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             let key = BounceKey(node: entry.node, subscriber: entry.subscriber)
             state.bounces[key, default: 0] += 1
             return state.bounces[key]!
@@ -59,7 +59,7 @@ package final class NotificationLog: Sendable {
     }
 
     func forgetBounces(_ entry: Entry) {
-        _ = self.state.withLock {
+        _ = self.state.withLockedValue {
             $0.bounces.removeValue(forKey: BounceKey(node: entry.node, subscriber: entry.subscriber))
         }
     }

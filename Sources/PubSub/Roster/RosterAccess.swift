@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 package import XMPPCore
 
 /// XEP-0356: reading node owners' rosters through their XMPP server, which the `presence` and
@@ -11,7 +11,7 @@ package final class RosterAccess: Sendable {
 
     private let request: Request?
     /// Server domains whose accounts' rosters Herald may read.
-    private let granted = Mutex<Set<String>>([])
+    private let granted = NIOLockedValueBox<Set<String>>([])
 
     /// Without `request` no roster is ever read (the two access models stay refused).
     package init(request: Request? = nil) {
@@ -22,17 +22,17 @@ package final class RosterAccess: Sendable {
     func advertised(_ privilege: XMLElement, by server: JID) -> Bool {
         let roster = privilege.elements.first { $0.name == "perm" && $0[attribute: "access"] == "roster" }
         let readable = roster?[attribute: "type"] == "get" || roster?[attribute: "type"] == "both"
-        self.granted.withLock { granted in
+        self.granted.withLockedValue { granted in
             if readable { granted.insert(server.domainpart) } else { granted.remove(server.domainpart) }
         }
         return readable
     }
 
     /// Whether any server lets Herald read rosters.
-    var isGranted: Bool { self.request != nil && !self.granted.withLock(\.isEmpty) }
+    var isGranted: Bool { self.request != nil && !self.granted.withLockedValue(\.isEmpty) }
 
     func canRead(rosterOf owner: JID) -> Bool {
-        self.request != nil && self.granted.withLock { $0.contains(owner.domainpart) }
+        self.request != nil && self.granted.withLockedValue { $0.contains(owner.domainpart) }
     }
 
     /// The roster of `owner`'s account (RFC 6121 §2.1.3), read on behalf of `service`.

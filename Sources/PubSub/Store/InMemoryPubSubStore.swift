@@ -1,5 +1,5 @@
 package import FoundationEssentials
-import Synchronization
+import NIOConcurrencyHelpers
 package import XMPPCore
 
 /// A `PubSubStore` in process memory, for fast tests of the domain. Not durable.
@@ -13,27 +13,27 @@ package final class InMemoryPubSubStore: PubSubStore {
         var lastSequence: Int64 = 0
     }
 
-    private let state = Mutex<[String: NodeState]>([:])
+    private let state = NIOLockedValueBox<[String: NodeState]>([:])
 
     package init() {}
 
     package func createNode(_ node: Node) async throws {
-        try self.state.withLock { nodes in
+        try self.state.withLockedValue { nodes in
             guard nodes[node.id] == nil else { throw PubSubStoreError.nodeExists }
             nodes[node.id] = NodeState(node: node, affiliations: [node.creator.bare: .owner])
         }
     }
 
     package func node(_ id: String) async throws -> Node? {
-        self.state.withLock { $0[id]?.node }
+        self.state.withLockedValue { $0[id]?.node }
     }
 
     package func nodes() async throws -> [Node] {
-        self.state.withLock { $0.values.map(\.node).sorted { $0.id < $1.id } }
+        self.state.withLockedValue { $0.values.map(\.node).sorted { $0.id < $1.id } }
     }
 
     package func configure(node: String, _ configuration: NodeConfiguration) async throws {
-        try self.state.withLock { nodes in
+        try self.state.withLockedValue { nodes in
             guard var state = nodes[node] else { throw PubSubStoreError.nodeNotFound }
             state.node.configuration = configuration
             if state.items.count > configuration.maxItems {
@@ -44,31 +44,31 @@ package final class InMemoryPubSubStore: PubSubStore {
     }
 
     package func deleteNode(_ id: String) async throws -> Bool {
-        self.state.withLock { $0.removeValue(forKey: id) != nil }
+        self.state.withLockedValue { $0.removeValue(forKey: id) != nil }
     }
 
     package func purge(node: String) async throws {
-        try self.state.withLock { nodes in
+        try self.state.withLockedValue { nodes in
             guard nodes[node] != nil else { throw PubSubStoreError.nodeNotFound }
             nodes[node]!.items.removeAll()
         }
     }
 
     package func affiliation(node: String, jid: JID) async throws -> Affiliation {
-        self.state.withLock { $0[node]?.affiliations[jid.bare] ?? .none }
+        self.state.withLockedValue { $0[node]?.affiliations[jid.bare] ?? .none }
     }
 
     package func affiliations(node: String) async throws -> [JID: Affiliation] {
-        self.state.withLock { $0[node]?.affiliations ?? [:] }
+        self.state.withLockedValue { $0[node]?.affiliations ?? [:] }
     }
 
     package func affiliations(jid: JID) async throws -> [String: Affiliation] {
-        self.state.withLock { nodes in nodes.compactMapValues { $0.affiliations[jid.bare] } }
+        self.state.withLockedValue { nodes in nodes.compactMapValues { $0.affiliations[jid.bare] } }
     }
 
     @discardableResult
     package func setAffiliations(node: String, _ changes: [JID: Affiliation]) async throws -> AffiliationEffects {
-        try self.state.withLock { nodes in
+        try self.state.withLockedValue { nodes in
             guard var state = nodes[node] else { throw PubSubStoreError.nodeNotFound }
             for (jid, affiliation) in changes {
                 state.affiliations[jid.bare] = affiliation == .none ? nil : affiliation
@@ -96,7 +96,7 @@ package final class InMemoryPubSubStore: PubSubStore {
         reuse: SubscriptionReuse,
         limit: Int
     ) async throws -> Subscription {
-        try self.state.withLock { nodes in
+        try self.state.withLockedValue { nodes in
             guard var state = nodes[subscription.node] else { throw PubSubStoreError.nodeNotFound }
             let existing = state.subscriptions.first {
                 $0.jid == subscription.jid && (reuse == .any || $0.options == subscription.options)
@@ -113,7 +113,7 @@ package final class InMemoryPubSubStore: PubSubStore {
     }
 
     package func updateSubscription(_ subscription: Subscription) async throws -> Bool {
-        self.state.withLock { nodes in
+        self.state.withLockedValue { nodes in
             guard let index = nodes[subscription.node]?.subscriptions.firstIndex(where: { $0.id == subscription.id })
             else { return false }
             nodes[subscription.node]!.subscriptions[index] = subscription
@@ -122,7 +122,7 @@ package final class InMemoryPubSubStore: PubSubStore {
     }
 
     package func unsubscribe(node: String, jid: JID, subscriptionID: String?) async throws -> Int {
-        self.state.withLock { nodes in
+        self.state.withLockedValue { nodes in
             guard var state = nodes[node] else { return 0 }
             let before = state.subscriptions.count
             state.subscriptions.removeAll { $0.jid == jid && (subscriptionID == nil || $0.id == subscriptionID) }
@@ -132,17 +132,17 @@ package final class InMemoryPubSubStore: PubSubStore {
     }
 
     package func subscriptions(node: String) async throws -> [Subscription] {
-        self.state.withLock { $0[node]?.subscriptions ?? [] }
+        self.state.withLockedValue { $0[node]?.subscriptions ?? [] }
     }
 
     package func subscriptions(jid: JID) async throws -> [Subscription] {
-        self.state.withLock { nodes in
+        self.state.withLockedValue { nodes in
             nodes.keys.sorted().flatMap { id in nodes[id]!.subscriptions.filter { $0.jid.bare == jid.bare } }
         }
     }
 
     package func publish(_ item: Item, node: String) async throws -> Int64 {
-        try self.state.withLock { nodes in
+        try self.state.withLockedValue { nodes in
             guard var state = nodes[node] else { throw PubSubStoreError.nodeNotFound }
             state.lastSequence += 1
             state.items.removeAll { $0.id == item.id }
@@ -157,7 +157,7 @@ package final class InMemoryPubSubStore: PubSubStore {
     }
 
     package func items(node: String, query: ItemQuery) async throws -> ItemPage {
-        try self.state.withLock { nodes in
+        try self.state.withLockedValue { nodes in
             let all = nodes[node]?.items ?? []
             func position(of id: String) throws -> Int {
                 guard let index = all.firstIndex(where: { $0.id == id }) else { throw PubSubStoreError.itemNotFound }
@@ -191,7 +191,7 @@ package final class InMemoryPubSubStore: PubSubStore {
     }
 
     package func retract(node: String, itemID: String) async throws -> Bool {
-        self.state.withLock { nodes in
+        self.state.withLockedValue { nodes in
             guard var state = nodes[node], let index = state.items.firstIndex(where: { $0.id == itemID }) else {
                 return false
             }
@@ -202,17 +202,17 @@ package final class InMemoryPubSubStore: PubSubStore {
     }
 
     package func itemIDs(node: String) async throws -> [String] {
-        self.state.withLock { $0[node]?.items.map(\.id) ?? [] }
+        self.state.withLockedValue { $0[node]?.items.map(\.id) ?? [] }
     }
 
     package func statistics() async throws -> StoreStatistics {
-        self.state.withLock { nodes in
+        self.state.withLockedValue { nodes in
             StoreStatistics(nodes: nodes.count, subscriptions: nodes.values.reduce(0) { $0 + $1.subscriptions.count })
         }
     }
 
     package func expireItems(node: String, publishedBefore date: Date) async throws -> Int {
-        self.state.withLock { nodes in
+        self.state.withLockedValue { nodes in
             guard var state = nodes[node] else { return 0 }
             let before = state.items.count
             state.items.removeAll { $0.publishedAt < date }
@@ -222,7 +222,7 @@ package final class InMemoryPubSubStore: PubSubStore {
     }
 
     package func items(node: String, ids: [String]) async throws -> [Item] {
-        self.state.withLock { nodes in
+        self.state.withLockedValue { nodes in
             let wanted = Set(ids)
             return (nodes[node]?.items ?? []).filter { wanted.contains($0.id) }
         }

@@ -11,8 +11,6 @@ final class RateLimiter: Sendable {
     private let rate: Double
     private let burst: Double
     private let now: @Sendable () -> ContinuousClock.Instant
-    /// A NIO lock: every request takes it, and `Mutex` is slow under contention on Linux and
-    /// invisible to ThreadSanitizer (decision 0014).
     private let buckets = NIOLockedValueBox<[String: Bucket]>([:])
 
     init(rate: Int, burst: Int, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {

@@ -1,5 +1,5 @@
 package import FoundationEssentials
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// An `APIStore` in process memory, for fast tests of the HTTP API. Not durable.
 package final class InMemoryAPIStore: APIStore {
@@ -10,21 +10,23 @@ package final class InMemoryAPIStore: APIStore {
         var response: StoredResponse?
     }
 
-    private let tokens: Mutex<[Data: Caller]>
-    private let entries = Mutex<[IdempotencyKey: Entry]>([:])
+    private let tokens: NIOLockedValueBox<[Data: Caller]>
+    private let entries = NIOLockedValueBox<[IdempotencyKey: Entry]>([:])
     private let clock = ContinuousClock()
 
     /// `tokens` maps each token's secret to its caller.
     package init(tokens: [String: Caller] = [:]) {
-        self.tokens = Mutex(Dictionary(uniqueKeysWithValues: tokens.map { (APIToken.hash($0.key), $0.value) }))
+        self.tokens = NIOLockedValueBox(
+            Dictionary(uniqueKeysWithValues: tokens.map { (APIToken.hash($0.key), $0.value) })
+        )
     }
 
     package func revoke(token: String) {
-        _ = self.tokens.withLock { $0.removeValue(forKey: APIToken.hash(token)) }
+        _ = self.tokens.withLockedValue { $0.removeValue(forKey: APIToken.hash(token)) }
     }
 
     package func caller(tokenHash: Data) async throws -> Caller? {
-        self.tokens.withLock { $0[tokenHash] }
+        self.tokens.withLockedValue { $0[tokenHash] }
     }
 
     package func claim(
@@ -33,7 +35,7 @@ package final class InMemoryAPIStore: APIStore {
         staleAfter: Duration
     ) async throws -> IdempotencyClaim {
         let now = self.clock.now
-        return self.entries.withLock { entries in
+        return self.entries.withLockedValue { entries in
             if let entry = entries[key], now - entry.claimedAt < .seconds(86_400) {
                 guard entry.fingerprint == fingerprint else { return .mismatch }
                 if let response = entry.response { return .completed(response) }
@@ -46,13 +48,13 @@ package final class InMemoryAPIStore: APIStore {
     }
 
     package func complete(_ key: IdempotencyKey, claim: String, response: StoredResponse) async throws {
-        self.entries.withLock { entries in
+        self.entries.withLockedValue { entries in
             if entries[key]?.claim == claim { entries[key]?.response = response }
         }
     }
 
     package func release(_ key: IdempotencyKey, claim: String) async throws {
-        self.entries.withLock { entries in
+        self.entries.withLockedValue { entries in
             if let entry = entries[key], entry.claim == claim, entry.response == nil { entries[key] = nil }
         }
     }

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 package import XMPPCore
 
 /// The inbound stanzas of the component, across reconnects, as a bounded async sequence.
@@ -30,7 +30,7 @@ package final class BoundedStanzaQueue: AsyncSequence, Sendable {
     }
 
     private let capacity: Int
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     package init(capacity: Int) {
         precondition(capacity > 0, "a queue needs room for one stanza")
@@ -39,13 +39,13 @@ package final class BoundedStanzaQueue: AsyncSequence, Sendable {
 
     /// How many producers wait for room; lets tests observe backpressure without guessing at timing.
     var waitingProducers: Int {
-        self.state.withLock { $0.producers.count }
+        self.state.withLockedValue { $0.producers.count }
     }
 
     /// Adds a stanza, waiting while the queue is full. After `finish()` the stanza is dropped.
     package func push(_ element: XMLElement) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resume: (() -> Void)? = self.state.withLock { state in
+            let resume: (() -> Void)? = self.state.withLockedValue { state in
                 if state.finished { return { continuation.resume() } }
                 if let consumer = state.consumer {
                     state.consumer = nil
@@ -68,7 +68,7 @@ package final class BoundedStanzaQueue: AsyncSequence, Sendable {
     /// Ends the sequence: the consumer still gets every stanza pushed so far (including those of
     /// waiting producers), then nil. Stanzas pushed after this are dropped.
     package func finish() {
-        let (producers, consumer) = self.state.withLock { state in
+        let (producers, consumer) = self.state.withLockedValue { state in
             state.finished = true
             // Waiting producers' stanzas were received: keep them, going over capacity by their number.
             state.buffer += state.producers.map(\.element)
@@ -86,7 +86,7 @@ package final class BoundedStanzaQueue: AsyncSequence, Sendable {
     fileprivate func next() async -> XMLElement? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<XMLElement?, Never>) in
-                let resume: (() -> Void) = self.state.withLock { state in
+                let resume: (() -> Void) = self.state.withLockedValue { state in
                     if let element = state.popFirst() {
                         // Room was made: admit the longest-waiting producer.
                         if !state.producers.isEmpty {
@@ -109,7 +109,7 @@ package final class BoundedStanzaQueue: AsyncSequence, Sendable {
                 resume()
             }
         } onCancel: {
-            let consumer = self.state.withLock { state in
+            let consumer = self.state.withLockedValue { state in
                 defer { state.consumer = nil }
                 return state.consumer
             }
