@@ -162,6 +162,8 @@ struct PostgresConcurrencyTests {
     @Test func concurrentSubscribesOfOneJIDShareOneSubscription() async throws {
         try await TestDatabase.migrated.value
         let id = StoreContractTests.nodeID("subrace")
+        // A JID of its own: the test database outlives runs, and the limit counts across nodes.
+        let subscriber = try JID("racer-\(UUID().uuidString.prefix(8).lowercased())@localhost")
         try await TestDatabase.withClient { (client: PostgresClient) async throws -> Void in
             let store = PostgresPubSubStore(client: client, logger: TestDatabase.logger)
             try await store.createNode(StoreContractTests.node(id))
@@ -169,7 +171,7 @@ struct PostgresConcurrencyTests {
                 for n in 0..<10 {
                     group.addTask {
                         try await store.subscribe(
-                            Subscription(node: id, jid: StoreContractTests.bob, id: "s\(n)"),
+                            Subscription(node: id, jid: subscriber, id: "s\(n)"),
                             reuse: .sameOptions,
                             limit: 100
                         ).id
