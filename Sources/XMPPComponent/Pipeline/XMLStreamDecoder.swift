@@ -1,17 +1,17 @@
-import NIOCore
-import XMPPCore
+package import NIOCore
+package import XMPPCore
 
 /// Feeds inbound bytes to the libxml2 push parser and fires one `XMLStreamEvent` per stanza.
-final class XMLStreamDecoder: ByteToMessageDecoder {
-    typealias InboundOut = XMLStreamEvent
+package final class XMLStreamDecoder: ByteToMessageDecoder {
+    package typealias InboundOut = XMLStreamEvent
 
     private let parser: XMLStreamParser
 
-    init(limits: ParserLimits) {
+    package init(limits: ParserLimits) {
         self.parser = XMLStreamParser(mode: .stream, limits: limits)
     }
 
-    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    package func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         let events = try buffer.withUnsafeReadableBytes { try self.parser.parse($0) }
         buffer.moveReaderIndex(to: buffer.writerIndex)
         for event in events {
@@ -20,7 +20,11 @@ final class XMLStreamDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
-    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    package func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
         try self.decode(context: context, buffer: &buffer)
     }
 }

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+
+/// herald-bench: plays the XMPP server's side of XEP-0114 on loopback, starts herald against it,
+/// drives a scenario and reports what came back (Docs/performance.md). Bounded in count and time.
+@main
+struct HeraldBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald-bench",
+        abstract: "Load Herald through its component connection and report throughput and latency.",
+        discussion: """
+            Needs the test stack's PostgreSQL in the environment:
+              eval "$(bash Deploy/local/stack.sh env test)"
+            fan-out (scenario a): --subscribers 1000 --publishes 2000 --window 16
+            durable publishes (scenario d): --subscribers 0 --publishes 20000 --window 64
+            """
+    )
+
+    @Option(help: "The herald binary (build it with swift build -c release).")
+    var herald = ".build/release/herald"
+    @Option(help: "Subscribers of the one node.") var subscribers = 100
+    @Option(help: "Publishes to make.") var publishes = 1000
+    @Option(help: "Publishes in flight at once.") var window = 16
+    @Option(help: "Seconds after which the run stops, counting what is missing as lost.") var timeout = 120
+    @Option(help: "Write the result as JSON to this file too.") var json: String?
+
+    func validate() throws {
+        guard (0...1_000_000).contains(self.subscribers), (1...10_000_000).contains(self.publishes),
+            (1...10_000).contains(self.window), (1...3600).contains(self.timeout)
+        else { throw ValidationError("counts out of range (subscribers ≤ 1e6, publishes ≤ 1e7, window ≤ 1e4)") }
+    }
+
+    func run() async throws {
+        let domain = "pubsub.bench"
+        let secret = "bench-secret"
+        let server = try await BenchServer(domain: domain, secret: secret, port: 0)
+        let herald = try HeraldProcess(
+            binary: self.herald,
+            overrides: [
+                "HERALD_COMPONENT_DOMAIN": domain, "HERALD_COMPONENT_SECRET": secret,
+                "HERALD_COMPONENT_HOST": "127.0.0.1", "HERALD_COMPONENT_PORT": "\(server.port)",
+                "HERALD_HTTP_PORT": "55289", "HERALD_LOG_LEVEL": "warning",
+                "HERALD_LIMITS_SUBSCRIPTIONS_PER_JID": "1000000",
+            ]
+        )
+        defer { herald.stop() }
+        let scenario = FanOutScenario(
+            subscribers: self.subscribers,
+            publishes: self.publishes,
+            window: self.window,
+            timeout: .seconds(self.timeout)
+        )
+        let run = String(UInt32.random(in: .min ... .max), radix: 36)
+        let cpuBefore = herald.cpuSeconds
+        let result = try await server.accept { session in
+            var session = session
+            return try await scenario.run(&session, domain: domain, run: run)
+        }
+        let cpu = herald.cpuSeconds - cpuBefore
+        let report = Report(result: result, heraldCPUSeconds: cpu, heraldPeakRSSMiB: herald.peakRSSMiB)
+        print(report.table)
+        if let json = self.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+        guard result.notificationsLost == 0 else {
+            throw BenchError("\(result.notificationsLost) notifications lost")
+        }
+    }
+}
+
+/// A run's figures, for the table and the JSON file.
+struct Report: Codable {
+    var result: FanOutScenario.Result
+    /// Herald's CPU time during the scenario (setup included), from /proc.
+    var heraldCPUSeconds: Double
+    var heraldPeakRSSMiB: Double
+
+    var table: String {
+        let r = self.result
+        func ms(_ values: [Double]) -> String {
+            values.map { String(format: "%.2f", $0) }.joined(separator: " / ")
+        }
+        return """
+            scenario            1 node × \(r.subscribers) subscribers, \(r.publishes) publishes, \(r.window) in flight
+            publishes/s         \(String(format: "%.0f", r.publishesPerSecond))
+            notifications/s     \(String(format: "%.0f", r.notificationsPerSecond))
+            lost notifications  \(r.notificationsLost) of \(r.notificationsExpected)
+            publish RTT ms      \(ms(r.publishRTT))  (p50 / p99 / p99.9)
+            publish→notify ms   \(ms(r.notificationLatency))  (p50 / p99 / p99.9)
+            herald CPU          \(String(format: "%.1f", self.heraldCPUSeconds)) s in \(String(format: "%.1f", r.seconds)) s
+            herald peak RSS     \(String(format: "%.0f", self.heraldPeakRSSMiB)) MiB
+            """
+    }
+}
