@@ -4,10 +4,13 @@ import XMPPCore
 
 /// One node, `subscribers` subscribers, `publishes` publishes with `window` in flight: what the
 /// issue calls scenario (a), and with no subscribers scenario (d), durable publish throughput.
+/// With a `rate`, publishes are paced at that many a second (the window still caps those in
+/// flight): scenario (c), latency at a fixed load.
 struct FanOutScenario: Sendable {
     var subscribers: Int
     var publishes: Int
     var window: Int
+    var rate: Int?
     /// Past this, the run stops and counts what did not arrive as lost.
     var timeout: Duration
 
@@ -15,6 +18,7 @@ struct FanOutScenario: Sendable {
         var subscribers: Int
         var publishes: Int
         var window: Int
+        var rate: Int?
         var seconds: Double
         var publishesPerSecond: Double
         var notificationsPerSecond: Double
@@ -46,11 +50,15 @@ struct FanOutScenario: Sendable {
         for _ in 0..<self.window { credit.yield() }
         let outbound = session.outbound
         let publishes = self.publishes
+        let interval = self.rate.map { Duration.seconds(1) / $0 }
         let start = clock.now
         let sender = Task {
             var index = 0
             for await _ in credits {
                 guard index < publishes else { break }
+                if let interval {
+                    try await Task.sleep(until: start + interval * index, clock: clock)
+                }
                 sent.record(index, clock.now)
                 try await outbound.write(
                     ByteBuffer(
@@ -98,6 +106,7 @@ struct FanOutScenario: Sendable {
             subscribers: self.subscribers,
             publishes: self.publishes,
             window: self.window,
+            rate: self.rate,
             seconds: seconds,
             publishesPerSecond: Double(results) / Self.seconds(lastResult - start),
             notificationsPerSecond: notifications == 0

@@ -12,6 +12,7 @@ struct HeraldBench: AsyncParsableCommand {
             Needs the test stack's PostgreSQL in the environment:
               eval "$(bash Deploy/local/stack.sh env test)"
             fan-out (scenario a): --subscribers 1000 --publishes 2000 --window 16
+            fixed rate (scenario c): --subscribers 10 --publishes 10000 --window 64 --rate 1000
             durable publishes (scenario d): --subscribers 0 --publishes 20000 --window 64
             """
     )
@@ -21,13 +22,17 @@ struct HeraldBench: AsyncParsableCommand {
     @Option(help: "Subscribers of the one node.") var subscribers = 100
     @Option(help: "Publishes to make.") var publishes = 1000
     @Option(help: "Publishes in flight at once.") var window = 16
+    @Option(help: "Publishes a second, paced (default: as fast as the window allows).") var rate: Int?
     @Option(help: "Seconds after which the run stops, counting what is missing as lost.") var timeout = 120
     @Option(help: "Write the result as JSON to this file too.") var json: String?
 
     func validate() throws {
         guard (0...1_000_000).contains(self.subscribers), (1...10_000_000).contains(self.publishes),
-            (1...10_000).contains(self.window), (1...3600).contains(self.timeout)
-        else { throw ValidationError("counts out of range (subscribers ≤ 1e6, publishes ≤ 1e7, window ≤ 1e4)") }
+            (1...10_000).contains(self.window), (1...3600).contains(self.timeout),
+            (1...1_000_000).contains(self.rate ?? 1)
+        else {
+            throw ValidationError("counts out of range (subscribers ≤ 1e6, publishes ≤ 1e7, window ≤ 1e4, rate ≤ 1e6)")
+        }
     }
 
     func run() async throws {
@@ -48,6 +53,7 @@ struct HeraldBench: AsyncParsableCommand {
             subscribers: self.subscribers,
             publishes: self.publishes,
             window: self.window,
+            rate: self.rate,
             timeout: .seconds(self.timeout)
         )
         let run = String(UInt32.random(in: .min ... .max), radix: 36)
@@ -83,7 +89,8 @@ struct Report: Codable {
             values.map { String(format: "%.2f", $0) }.joined(separator: " / ")
         }
         return """
-            scenario            1 node × \(r.subscribers) subscribers, \(r.publishes) publishes, \(r.window) in flight
+            scenario            1 node × \(r.subscribers) subscribers, \(r.publishes) publishes, \(r.window) in flight\
+            \(r.rate.map { ", \($0)/s" } ?? "")
             publishes/s         \(String(format: "%.0f", r.publishesPerSecond))
             notifications/s     \(String(format: "%.0f", r.notificationsPerSecond))
             lost notifications  \(r.notificationsLost) of \(r.notificationsExpected)
