@@ -33,12 +33,10 @@ import Testing
         #expect(record.done.load(ordering: .sequentiallyConsistent) == 200)
     }
 
-    @Test func waitersEnterInArrivalOrder() async throws {
-        let gate = SerialGate()
-        let record = Record()
+    /// A caller that holds the gate until `release` yields; returns once it holds it.
+    static func hold(_ gate: SerialGate) async -> (Task<Void, Never>, AsyncStream<Void>.Continuation) {
         let (holding, release) = AsyncStream.makeStream(of: Void.self)
         let (entered, enter) = AsyncStream.makeStream(of: Void.self)
-        // The first caller holds the gate until released.
         let holder = Task {
             await gate.run {
                 enter.yield()
@@ -46,6 +44,13 @@ import Testing
             }
         }
         for await _ in entered { break }
+        return (holder, release)
+    }
+
+    @Test func waitersEnterInArrivalOrder() async throws {
+        let gate = SerialGate()
+        let record = Record()
+        let (holder, release) = await Self.hold(gate)
         // Each waiter queues before the next starts, so arrival order is known.
         var waiters: [Task<Void, Never>] = []
         for index in 0..<20 {
@@ -63,15 +68,7 @@ import Testing
     @Test func aBoundedWaitGivesUpWithoutRunningAndTheQueueMovesOn() async throws {
         let gate = SerialGate()
         let record = Record()
-        let (holding, release) = AsyncStream.makeStream(of: Void.self)
-        let (entered, enter) = AsyncStream.makeStream(of: Void.self)
-        let holder = Task {
-            await gate.run {
-                enter.yield()
-                for await _ in holding { break }
-            }
-        }
-        for await _ in entered { break }
+        let (holder, release) = await Self.hold(gate)
         // Behind the holder: one waits without bound, one for 50 ms, one finds the queue full.
         let patient = Task { @Sendable in await gate.run { record.order.withLock { $0.append(1) } } }
         while gate.waiting < 1 { try await Task.sleep(for: .milliseconds(1)) }

@@ -113,6 +113,10 @@ package enum AdminTasks {
                 attributes: ["node": node],
                 children: [item]
             )
+            // The node and ItemID come from the command line, not through the parser.
+            guard XMLCharacters.areValid(in: publish) else {
+                throw AdminError("the node or ItemID holds a character XML cannot carry")
+            }
             let request = IQ(
                 kind: .set,
                 id: "herald-cli",

@@ -21,7 +21,7 @@ struct PubSubDispatcher: Sendable {
 
     /// A stanza from the XMPP server: its reply goes back over the stream.
     func dispatch(_ stanza: XMLElement) async {
-        _ = await self.run(stanza, replyOverStream: true)
+        _ = await self.gate.run { await self.handle(stanza, replyOverStream: true) }
     }
 
     /// A request made for an HTTP caller: the notifications are sent, the reply is returned.
@@ -39,10 +39,6 @@ struct PubSubDispatcher: Sendable {
             try check()
             return await self.handle(stanza, replyOverStream: false)
         }
-    }
-
-    private func run(_ stanza: XMLElement, replyOverStream: Bool) async -> PubSubOutcome {
-        await self.gate.run { await self.handle(stanza, replyOverStream: replyOverStream) }
     }
 
     /// Handles the stanza and sends what it produced; runs inside the gate.

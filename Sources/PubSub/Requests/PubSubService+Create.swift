@@ -74,9 +74,5 @@ extension PubSubService {
         guard !id.isEmpty, id.utf8.count <= self.limits.maxIDLength else {
             throw StanzaError(.modify, .notAcceptable, text: "\(what) must be 1 to \(self.limits.maxIDLength) bytes")
         }
-        // Over XMPP the parser already refused such characters; an ID from the command line was not parsed.
-        guard XMLCharacters.areValid(id) else {
-            throw StanzaError(.modify, .notAcceptable, text: "\(what) holds a character XML cannot carry")
-        }
     }
 }

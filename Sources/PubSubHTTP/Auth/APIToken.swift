@@ -1,5 +1,6 @@
 import Crypto
 package import FoundationEssentials
+import XMPPCore
 
 /// Bearer tokens: 32 random bytes, shown once, kept only as their SHA-256.
 ///

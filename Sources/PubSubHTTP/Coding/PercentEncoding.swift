@@ -1,3 +1,5 @@
+import XMPPCore
+
 /// RFC 3986 percent-encoding of one path segment (a NodeID or ItemID may hold any character).
 enum PercentEncoding {
     /// Everything but the unreserved characters is encoded.

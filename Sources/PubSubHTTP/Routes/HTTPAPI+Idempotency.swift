@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Synchronization
+import XMPPCore
 
 /// `Idempotency-Key`: a retried request with the same key gets the first one's response, and a
 /// publish made with a key stores one item however often it is retried.
