@@ -32,9 +32,10 @@ package enum HeraldApplication {
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton
         )
         let store = MeasuredStore(PostgresPubSubStore(client: postgres, logger: logger))
+        let cache = CachedPubSubStore(store)
         let service = PubSubService(
             domain: try JID(configuration.component.domain),
-            store: store,
+            store: cache,
             limits: configuration.pubsubLimits,
             policy: configuration.servicePolicy,
             bouncePolicy: configuration.bouncePolicy,
@@ -94,6 +95,7 @@ package enum HeraldApplication {
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: postgres),
+                    .init(service: NodeStateListener(postgres: postgres, cache: cache, logger: logger)),
                     .init(service: connection),
                     .init(service: pump),
                     .init(

@@ -4,36 +4,60 @@ package import PubSub
 import XMPPCore
 
 extension PostgresPubSubStore {
-    package func publish(_ item: Item, node: String) async throws -> Int64 {
-        // One transaction of three statements. The UPDATE takes the node row's lock, which serializes
-        // publishes to the node, and yields the next sequence and max_items from the locked row. The
-        // INSERT and the DELETE are separate statements so that each takes a fresh snapshot after
-        // the lock: a publish that committed while this one waited is seen and counted when trimming.
-        try await self.withTransaction { connection in
-            let next = try await connection.query(
+    package func publish(_ publications: [Publication]) async throws -> [Int64?] {
+        guard !publications.isEmpty else { return [] }
+        let nodes = publications.map(\.node)
+        let ids = publications.map(\.item.id)
+        let payloads = publications.map { $0.item.payload ?? "" }
+        let hasPayload = publications.map { $0.item.payload != nil }
+        let publishers = publications.map(\.item.publisher.description)
+        let dates = publications.map(\.item.publishedAt)
+        // One transaction of two statements, whatever the number of items: the group commit.
+        // - The UPDATE takes each node row's lock, which serializes publishes to a node, and
+        //   reserves one sequence per item from the locked row.
+        // - Only the last of several items with one ItemID is written (an upsert may not touch a
+        //   row twice in one statement); the others still take their sequence, as if replaced.
+        // - Trimming is a second statement so that its snapshot, taken after the lock, sees every
+        //   item: those committed while this one waited, and this batch's.
+        return try await self.withTransaction { connection in
+            let rows = try await connection.query(
                 """
-                UPDATE nodes SET last_sequence = last_sequence + 1 WHERE node_id = \(node)
-                RETURNING last_sequence, (config->>'maxItems')::integer
+                WITH input AS (
+                    SELECT * FROM unnest(\(nodes)::text[], \(ids)::text[], \(payloads)::text[],
+                                         \(hasPayload)::boolean[], \(publishers)::text[], \(dates)::timestamptz[])
+                        WITH ORDINALITY AS i(node_id, item_id, payload, has_payload, publisher, published_at, ord)
+                ), counts AS (
+                    SELECT node_id, count(*) AS n FROM input GROUP BY node_id
+                ), reserved AS (
+                    UPDATE nodes SET last_sequence = nodes.last_sequence + counts.n
+                    FROM counts WHERE nodes.node_id = counts.node_id
+                    RETURNING nodes.node_id, nodes.last_sequence - counts.n AS base,
+                              (nodes.config->>'maxItems')::integer AS max_items
+                ), numbered AS (
+                    SELECT input.*, reserved.max_items,
+                           reserved.base + row_number() OVER (PARTITION BY input.node_id ORDER BY input.ord) AS sequence,
+                           row_number() OVER (PARTITION BY input.node_id, input.item_id ORDER BY input.ord DESC) AS newest
+                    FROM input JOIN reserved USING (node_id)
+                ), stored AS (
+                    INSERT INTO items (node_id, item_id, sequence, payload, publisher, published_at)
+                    SELECT node_id, item_id, sequence, CASE WHEN has_payload THEN payload END, publisher, published_at
+                    FROM numbered WHERE newest = 1
+                    ON CONFLICT (node_id, item_id) DO UPDATE
+                        SET sequence = EXCLUDED.sequence, payload = EXCLUDED.payload,
+                            publisher = EXCLUDED.publisher, published_at = EXCLUDED.published_at
+                )
+                SELECT ord, sequence, max_items FROM numbered
                 """,
                 logger: self.logger
             )
-            var locked: (sequence: Int64, maxItems: Int)?
-            for try await row in next.decode((Int64, Int).self) {
-                locked = row
+            var sequences = [Int64?](repeating: nil, count: publications.count)
+            var maxItems: [String: Int] = [:]
+            for try await (ordinal, sequence, max) in rows.decode((Int, Int64, Int).self) {
+                sequences[ordinal - 1] = sequence
+                maxItems[publications[ordinal - 1].node] = max
             }
-            guard let locked else { throw PubSubStoreError.nodeNotFound }
-            try await connection.query(
-                """
-                INSERT INTO items (node_id, item_id, sequence, payload, publisher, published_at)
-                VALUES (\(node), \(item.id), \(locked.sequence), \(item.payload), \(item.publisher.description), \(item.publishedAt))
-                ON CONFLICT (node_id, item_id) DO UPDATE
-                    SET sequence = EXCLUDED.sequence, payload = EXCLUDED.payload,
-                        publisher = EXCLUDED.publisher, published_at = EXCLUDED.published_at
-                """,
-                logger: self.logger
-            )
-            try await self.trim(node: node, keeping: locked.maxItems, on: connection)
-            return locked.sequence
+            try await self.trim(maxItems, on: connection)
+            return sequences
         }
     }
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 
-from harness import REPO_ROOT, StackConfig, unique_node
+import xml.etree.ElementTree as ET
+
+from slixmpp.exceptions import IqError
+
+from harness import READY_TIMEOUT, REPO_ROOT, StackConfig, connected, eventually, run, stanza_error, unique_node
 
 
 def herald(stack: StackConfig, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -49,6 +53,37 @@ def test_admin_commands(stack: StackConfig, clean_database):
     assert deleted.returncode == 0, deleted.stderr
     again = herald(stack, "nodes", "delete", node)
     assert (again.returncode, again.stderr.strip()) == (1, f"herald: no node '{node}'")
+
+
+def test_a_running_herald_sees_what_the_cli_changed(herald_factory, stack: StackConfig):
+    """Herald caches node state (issue 7): a node deleted by the CLI, another process, must be gone
+    for the running herald too, through PostgreSQL's LISTEN/NOTIFY (migration 0004)."""
+    server = herald_factory()
+    run(server.start(), timeout=READY_TIMEOUT + 20)
+
+    async def body():
+        async with connected(stack, "alice", "bob") as (alice, bob):
+            node = unique_node("cli-cache")
+            await alice.create(node)
+            await bob.subscribe(node)
+            await alice.publish(node, ET.fromstring("<p xmlns='urn:example'>1</p>"), item_id="one")
+            await bob.next_item_event(node, "one")
+            assert len((await bob.items(node))["pubsub"]["items"]) == 1  # the node's state is cached
+
+            deleted = herald(stack, "nodes", "delete", node)
+            assert deleted.returncode == 0, deleted.stderr
+
+            async def gone():
+                try:
+                    await bob.items(node)
+                except IqError as error:
+                    return stanza_error(error).condition == "item-not-found"
+                return False
+
+            await eventually(gone, "the running herald sees the node deleted by the CLI")
+
+    run(body())
+    run(server.stop())
 
 
 def test_configuration_errors_are_one_line_each(stack: StackConfig):

@@ -6,11 +6,12 @@ import XMPPCore
 
 @testable import PubSubPostgres
 
-/// One behavioural contract, checked against the in-memory store (always) and PostgreSQL (with the test stack),
-/// so the fast domain tests and production cannot drift apart.
+/// One behavioural contract, checked against the in-memory store (always), PostgreSQL, and
+/// PostgreSQL behind the cache as in production (with the test stack), so the fast domain tests and
+/// production cannot drift apart, and the cache never answers what the database would not.
 @Suite struct StoreContractTests {
     enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-        case memory, postgres
+        case memory, postgres, cachedPostgres
         var testDescription: String { self.rawValue }
     }
 
@@ -24,6 +25,11 @@ import XMPPCore
             try await TestDatabase.migrated.value
             try await TestDatabase.withClient { client in
                 try await body(PostgresPubSubStore(client: client, logger: TestDatabase.logger))
+            }
+        case .cachedPostgres:
+            try await TestDatabase.migrated.value
+            try await TestDatabase.withClient { client in
+                try await body(CachedPubSubStore(PostgresPubSubStore(client: client, logger: TestDatabase.logger)))
             }
         }
     }
@@ -124,6 +130,37 @@ import XMPPCore
             await #expect(throws: PubSubStoreError.nodeNotFound) {
                 try await store.publish(try Self.item("x", "x"), node: Self.nodeID("missing"))
             }
+        }
+    }
+
+    @Test(arguments: Self.backends) func aBatchIsStoredInOrderAcrossNodes(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store in
+            let (first, second) = (Self.nodeID("batch-a"), Self.nodeID("batch-b"))
+            try await store.createNode(Self.node(first, NodeConfiguration(maxItems: 3)))
+            try await store.createNode(Self.node(second))
+            try await store.publish(try Self.item("old", "0"), node: first)
+            let batch = [
+                Publication(node: first, item: try Self.item("a", "1")),
+                Publication(node: second, item: try Self.item("a", "2")),
+                Publication(node: Self.nodeID("missing"), item: try Self.item("x", "x")),
+                Publication(node: first, item: try Self.item("b", "3")),
+                Publication(node: first, item: try Self.item("a", "4")),
+                Publication(node: first, item: try Self.item("c", "5")),
+                Publication(
+                    node: second,
+                    item: Item(id: "bare", payload: nil, publisher: Self.alice, publishedAt: Date())
+                ),
+            ]
+            // Sequences follow the batch's order per node; the missing node's item alone is refused.
+            #expect(try await store.publish(batch) == [2, 1, nil, 3, 4, 5, 2])
+            // The repeated ItemID keeps its last payload and place; max_items counts the whole batch.
+            let items = try await store.items(node: first, query: Self.all()).items
+            #expect(items.map(\.id) == ["c", "a", "b"])
+            #expect(items[1].payload == (try Self.item("a", "4")).payload)
+            let others = try await store.items(node: second, query: Self.all()).items
+            #expect(others.map(\.id) == ["bare", "a"])
+            #expect(others[0].payload == nil)
+            #expect(try await store.publish([]) == [])
         }
     }
 

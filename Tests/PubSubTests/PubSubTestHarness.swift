@@ -6,10 +6,11 @@ import XMPPCore
 
 @testable import PubSub
 
-/// Drives a `PubSubService` over an in-memory store with stanzas written as XML text.
+/// Drives a `PubSubService` over an in-memory store, behind the cache as in production, with
+/// stanzas written as XML text.
 struct PubSubTestHarness {
     let service: PubSubService
-    let store = InMemoryPubSubStore()
+    let store = CachedPubSubStore(InMemoryPubSubStore())
     /// The service's clock, which tests move.
     let clock = TestClock()
 

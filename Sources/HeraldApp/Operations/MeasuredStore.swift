@@ -82,8 +82,8 @@ struct MeasuredStore: PubSubStore {
     func subscriptions(jid: JID) async throws -> [Subscription] {
         try await self.measure("subscriptions") { try await self.base.subscriptions(jid: jid) }
     }
-    func publish(_ item: Item, node: String) async throws -> Int64 {
-        try await self.measure("publish") { try await self.base.publish(item, node: node) }
+    func publish(_ publications: [Publication]) async throws -> [Int64?] {
+        try await self.measure("publish") { try await self.base.publish(publications) }
     }
     func items(node: String, query: ItemQuery) async throws -> ItemPage {
         try await self.measure("items") { try await self.base.items(node: node, query: query) }

@@ -141,18 +141,21 @@ package final class InMemoryPubSubStore: PubSubStore {
         }
     }
 
-    package func publish(_ item: Item, node: String) async throws -> Int64 {
-        try self.state.withLockedValue { nodes in
-            guard var state = nodes[node] else { throw PubSubStoreError.nodeNotFound }
-            state.lastSequence += 1
-            state.items.removeAll { $0.id == item.id }
-            state.items.insert(item, at: 0)
-            let maxItems = state.node.configuration.maxItems
-            if state.items.count > maxItems {
-                state.items.removeLast(state.items.count - maxItems)
+    package func publish(_ publications: [Publication]) async throws -> [Int64?] {
+        self.state.withLockedValue { nodes in
+            publications.map { publication in
+                guard var state = nodes[publication.node] else { return nil }
+                let item = publication.item
+                state.lastSequence += 1
+                state.items.removeAll { $0.id == item.id }
+                state.items.insert(item, at: 0)
+                let maxItems = state.node.configuration.maxItems
+                if state.items.count > maxItems {
+                    state.items.removeLast(state.items.count - maxItems)
+                }
+                nodes[publication.node] = state
+                return state.lastSequence
             }
-            nodes[node] = state
-            return state.lastSequence
         }
     }
 

@@ -43,11 +43,12 @@ package protocol PubSubStore: Sendable {
     /// The subscriptions of every JID with this bare JID, ordered by NodeID, then oldest first.
     func subscriptions(jid: JID) async throws -> [Subscription]
 
-    /// Stores the item, replacing one with the same ID, then keeps only the node's newest `maxItems`;
-    /// atomic with respect to concurrent publishes to the same node. Returns the item's sequence:
-    /// its place in the node's publish order (1 for the node's first publish, never reused).
-    @discardableResult
-    func publish(_ item: Item, node: String) async throws -> Int64
+    /// Stores the items in order as one atomic, durable write (a group commit), each replacing the
+    /// node's item with the same ID, then keeps only each node's newest `maxItems`. Returns, in the
+    /// same order, each item's sequence: its place in its node's publish order (1 for the node's
+    /// first publish, never reused), or nil when its node does not exist (that item is not stored).
+    /// Atomic with respect to concurrent publishes to the same nodes.
+    func publish(_ publications: [Publication]) async throws -> [Int64?]
     /// A page of items, newest first (see `ItemQuery`); throws `PubSubStoreError.itemNotFound` when
     /// the page is anchored at an item that does not exist.
     func items(node: String, query: ItemQuery) async throws -> ItemPage
@@ -62,6 +63,28 @@ package protocol PubSubStore: Sendable {
 
     /// How many nodes and subscriptions exist (for metrics).
     func statistics() async throws -> StoreStatistics
+}
+
+extension PubSubStore {
+    /// Stores one item (see `publish(_:)`); throws `PubSubStoreError.nodeNotFound` when the node does not exist.
+    @discardableResult
+    package func publish(_ item: Item, node: String) async throws -> Int64 {
+        guard let sequence = try await self.publish([Publication(node: node, item: item)]).first ?? nil else {
+            throw PubSubStoreError.nodeNotFound
+        }
+        return sequence
+    }
+}
+
+/// An item to store in a node.
+package struct Publication: Sendable, Hashable {
+    package var node: String
+    package var item: Item
+
+    package init(node: String, item: Item) {
+        self.node = node
+        self.item = item
+    }
 }
 
 /// Totals across the store.

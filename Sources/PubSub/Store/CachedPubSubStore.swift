@@ -1,0 +1,206 @@
+package import FoundationEssentials
+import NIOConcurrencyHelpers
+package import XMPPCore
+
+/// A store that keeps each node's hot state in memory: its configuration, its affiliations and its
+/// subscriptions, the reads of every publish. Writes go to the base store first; the node's entry is
+/// then dropped and reloaded on its next read, so the cache never holds what the base store did not
+/// accept.
+///
+/// A load that overlaps a write to its node is not kept: each node has a generation, bumped by
+/// every write and by `invalidate`, and a load stores its result only if the generation it started
+/// from is still current. Changes made by other processes reach the cache through `invalidate`
+/// (PostgreSQL `LISTEN/NOTIFY`, decision 0015).
+package final class CachedPubSubStore: PubSubStore {
+    private struct Entry {
+        var generation: UInt64
+        var node: Node?
+        var affiliations: [JID: Affiliation]?
+        var subscriptions: [Subscription]?
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var nextGeneration: UInt64 = 0
+        /// Node IDs in the order they were first cached, to evict the oldest beyond capacity.
+        var order: [String] = []
+    }
+
+    let base: any PubSubStore
+    /// How many nodes' state is kept at most.
+    let capacity: Int
+    private let state = NIOLockedValueBox(State())
+
+    package init(_ base: any PubSubStore, capacity: Int = 100_000) {
+        precondition(capacity > 0, "a cache needs room for one node")
+        self.base = base
+        self.capacity = capacity
+    }
+
+    /// Forgets what is cached about one node.
+    package func invalidate(node: String) {
+        self.state.withLockedValue { state in
+            // A load in flight has an entry: the new generation tells it not to keep its result.
+            guard state.entries[node] != nil else { return }
+            state.nextGeneration += 1
+            state.entries[node] = Entry(generation: state.nextGeneration)
+        }
+    }
+
+    /// Forgets everything: after a gap in the invalidations from other processes.
+    package func invalidateAll() {
+        self.state.withLockedValue { state in
+            state.nextGeneration += 1
+            state.entries.removeAll()
+            state.order.removeAll()
+        }
+    }
+
+    /// How many nodes have cached state (for tests and metrics).
+    package var cachedNodes: Int {
+        self.state.withLockedValue { $0.entries.values.count { $0.node != nil } }
+    }
+
+    /// The cached value, or the base store's, which is kept unless the node was written meanwhile.
+    /// A nil from the base store (a missing node) is not kept: the next request may create it.
+    private func cached<T>(
+        _ node: String,
+        _ value: WritableKeyPath<Entry, T?>,
+        load: () async throws -> T?
+    ) async throws -> T? {
+        let (hit, generation) = self.state.withLockedValue { state -> (T?, UInt64) in
+            if let entry = state.entries[node] { return (entry[keyPath: value], entry.generation) }
+            state.nextGeneration += 1
+            state.entries[node] = Entry(generation: state.nextGeneration)
+            state.order.append(node)
+            return (nil, state.nextGeneration)
+        }
+        if let hit { return hit }
+        let loaded = try await load()
+        self.state.withLockedValue { state in
+            guard state.entries[node]?.generation == generation else { return }
+            state.entries[node]![keyPath: value] = loaded
+            self.evict(&state)
+        }
+        return loaded
+    }
+
+    private func evict(_ state: inout State) {
+        guard state.order.count > self.capacity else { return }
+        let excess = state.order.count - self.capacity
+        for node in state.order.prefix(excess) {
+            state.entries[node] = nil
+        }
+        state.order.removeFirst(excess)
+    }
+
+    /// Writes through, then drops the node's entry, even when the write failed: it may have
+    /// committed before the failure was seen.
+    private func writing<T>(_ node: String, _ write: () async throws -> T) async throws -> T {
+        defer { self.invalidate(node: node) }
+        return try await write()
+    }
+
+    package func createNode(_ node: Node) async throws {
+        try await self.writing(node.id) { try await self.base.createNode(node) }
+    }
+
+    package func node(_ id: String) async throws -> Node? {
+        try await self.cached(id, \.node) { try await self.base.node(id) }
+    }
+
+    package func nodes() async throws -> [Node] {
+        try await self.base.nodes()
+    }
+
+    package func configure(node: String, _ configuration: NodeConfiguration) async throws {
+        try await self.writing(node) { try await self.base.configure(node: node, configuration) }
+    }
+
+    package func deleteNode(_ id: String) async throws -> Bool {
+        try await self.writing(id) { try await self.base.deleteNode(id) }
+    }
+
+    package func purge(node: String) async throws {
+        try await self.base.purge(node: node)
+    }
+
+    package func affiliation(node: String, jid: JID) async throws -> Affiliation {
+        try await self.affiliations(node: node)[jid.bare] ?? .none
+    }
+
+    package func affiliations(node: String) async throws -> [JID: Affiliation] {
+        try await self.cached(node, \.affiliations) { try await self.base.affiliations(node: node) } ?? [:]
+    }
+
+    package func affiliations(jid: JID) async throws -> [String: Affiliation] {
+        try await self.base.affiliations(jid: jid)
+    }
+
+    package func setAffiliations(node: String, _ changes: [JID: Affiliation]) async throws -> AffiliationEffects {
+        try await self.writing(node) { try await self.base.setAffiliations(node: node, changes) }
+    }
+
+    package func subscribe(
+        _ subscription: Subscription,
+        reuse: SubscriptionReuse,
+        limit: Int
+    ) async throws
+        -> Subscription
+    {
+        try await self.writing(subscription.node) {
+            try await self.base.subscribe(subscription, reuse: reuse, limit: limit)
+        }
+    }
+
+    package func updateSubscription(_ subscription: Subscription) async throws -> Bool {
+        try await self.writing(subscription.node) { try await self.base.updateSubscription(subscription) }
+    }
+
+    package func unsubscribe(node: String, jid: JID, subscriptionID: String?) async throws -> Int {
+        try await self.writing(node) {
+            try await self.base.unsubscribe(node: node, jid: jid, subscriptionID: subscriptionID)
+        }
+    }
+
+    package func subscriptions(node: String) async throws -> [Subscription] {
+        try await self.cached(node, \.subscriptions) { try await self.base.subscriptions(node: node) } ?? []
+    }
+
+    package func subscriptions(jid: JID) async throws -> [Subscription] {
+        try await self.base.subscriptions(jid: jid)
+    }
+
+    package func publish(_ publications: [Publication]) async throws -> [Int64?] {
+        let sequences = try await self.base.publish(publications)
+        // A node that vanished was deleted elsewhere: its cached state is stale.
+        for (publication, sequence) in zip(publications, sequences) where sequence == nil {
+            self.invalidate(node: publication.node)
+        }
+        return sequences
+    }
+
+    package func items(node: String, query: ItemQuery) async throws -> ItemPage {
+        try await self.base.items(node: node, query: query)
+    }
+
+    package func items(node: String, ids: [String]) async throws -> [Item] {
+        try await self.base.items(node: node, ids: ids)
+    }
+
+    package func retract(node: String, itemID: String) async throws -> Bool {
+        try await self.base.retract(node: node, itemID: itemID)
+    }
+
+    package func itemIDs(node: String) async throws -> [String] {
+        try await self.base.itemIDs(node: node)
+    }
+
+    package func expireItems(node: String, publishedBefore date: Date) async throws -> Int {
+        try await self.base.expireItems(node: node, publishedBefore: date)
+    }
+
+    package func statistics() async throws -> StoreStatistics {
+        try await self.base.statistics()
+    }
+}

@@ -1,0 +1,91 @@
+import FoundationEssentials
+import Testing
+import XMPPCore
+
+@testable import PubSub
+
+/// What the cache adds to the store contract (which `StoreContractTests` checks through it): reads are
+/// served from memory, writes through it are seen at once, and changes made behind its back are seen
+/// once the node is invalidated.
+@Suite struct CachedPubSubStoreTests {
+    let base = InMemoryPubSubStore()
+    let owner = try! JID("owner@localhost")
+    let reader = try! JID("reader@localhost")
+
+    func node(_ id: String) -> Node {
+        Node(id: id, configuration: NodeConfiguration(), creator: self.owner, createdAt: Date(timeIntervalSince1970: 0))
+    }
+
+    @Test func readsComeFromMemoryUntilTheNodeIsInvalidated() async throws {
+        let cache = CachedPubSubStore(self.base)
+        try await cache.createNode(self.node("n"))
+        #expect(try await cache.subscriptions(node: "n").isEmpty)
+        #expect(try await cache.affiliation(node: "n", jid: self.reader) == .none)
+        // Another process changes the database: the cache still answers what it loaded.
+        _ = try await self.base.subscribe(Subscription(node: "n", jid: self.reader, id: "s"), reuse: .any, limit: .max)
+        try await self.base.setAffiliations(node: "n", [self.reader: .publisher])
+        #expect(try await cache.subscriptions(node: "n").isEmpty)
+        #expect(try await cache.affiliation(node: "n", jid: self.reader) == .none)
+        cache.invalidate(node: "n")
+        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["s"])
+        #expect(try await cache.affiliation(node: "n", jid: self.reader) == .publisher)
+    }
+
+    @Test func writesThroughTheCacheAreSeenAtOnce() async throws {
+        let cache = CachedPubSubStore(self.base)
+        try await cache.createNode(self.node("n"))
+        #expect(try await cache.node("n")?.configuration.maxItems == NodeConfiguration().maxItems)
+        try await cache.configure(node: "n", NodeConfiguration(maxItems: 7))
+        #expect(try await cache.node("n")?.configuration.maxItems == 7)
+        _ = try await cache.subscriptions(node: "n")
+        let subscription = try await cache.subscribe(
+            Subscription(node: "n", jid: self.reader, id: "s"),
+            reuse: .any,
+            limit: .max
+        )
+        #expect(try await cache.subscriptions(node: "n") == [subscription])
+        #expect(try await cache.unsubscribe(node: "n", jid: self.reader, subscriptionID: nil) == 1)
+        #expect(try await cache.subscriptions(node: "n").isEmpty)
+        #expect(try await cache.deleteNode("n"))
+        #expect(try await cache.node("n") == nil)
+    }
+
+    @Test func aMissingNodeIsNotRemembered() async throws {
+        let cache = CachedPubSubStore(self.base)
+        #expect(try await cache.node("later") == nil)
+        try await self.base.createNode(self.node("later"))
+        #expect(try await cache.node("later")?.id == "later")
+    }
+
+    @Test func aPublishToANodeDeletedElsewhereForgetsIt() async throws {
+        let cache = CachedPubSubStore(self.base)
+        try await cache.createNode(self.node("gone"))
+        #expect(try await cache.node("gone") != nil)
+        #expect(try await self.base.deleteNode("gone"))
+        let item = Item(id: "i", payload: nil, publisher: self.owner, publishedAt: Date(timeIntervalSince1970: 0))
+        #expect(try await cache.publish([Publication(node: "gone", item: item)]) == [nil])
+        #expect(try await cache.node("gone") == nil)
+    }
+
+    @Test func theOldestNodesAreEvictedBeyondCapacity() async throws {
+        let cache = CachedPubSubStore(self.base, capacity: 2)
+        for id in ["a", "b", "c"] {
+            try await cache.createNode(self.node(id))
+            _ = try await cache.node(id)
+        }
+        #expect(cache.cachedNodes == 2)
+        // "a" was evicted: a change behind the cache's back is seen without invalidation.
+        try await self.base.configure(node: "a", NodeConfiguration(maxItems: 3))
+        #expect(try await cache.node("a")?.configuration.maxItems == 3)
+    }
+
+    @Test func invalidatingEverythingReloadsEveryNode() async throws {
+        let cache = CachedPubSubStore(self.base)
+        try await cache.createNode(self.node("x"))
+        _ = try await cache.node("x")
+        try await self.base.configure(node: "x", NodeConfiguration(maxItems: 5))
+        cache.invalidateAll()
+        #expect(cache.cachedNodes == 0)
+        #expect(try await cache.node("x")?.configuration.maxItems == 5)
+    }
+}
