@@ -70,22 +70,28 @@ package struct PubSubService: Sendable {
             break
         }
         do {
-            do {
-                return try await Deadline.run(within: self.limits.requestTimeout) { try await self.route(iq) }
-            } catch PubSubStoreError.nodeNotFound {
-                // The node vanished between the check and the write: to the requester it does not exist.
-                throw PubSubErrors.nodeNotFound
-            }
-        } catch let rejected as EntriesRejected {
+            return try await Deadline.run(within: self.limits.requestTimeout) { try await self.route(iq) }
+        } catch {
+            return self.answer(iq, error)
+        }
+    }
+
+    /// The error reply to a request that threw, logged.
+    func answer(_ iq: IQ, _ error: any Error) -> PubSubOutcome {
+        switch error {
+        case let rejected as EntriesRejected:
             self.logger.info("request partly refused", metadata: Self.errorMetadata(iq, rejected.error))
             return PubSubOutcome(
                 reply: iq.error(rejected.error, detail: rejected.detail),
                 notifications: rejected.notifications
             )
-        } catch let error as StanzaError {
+        case PubSubStoreError.nodeNotFound:
+            // The node vanished between the check and the write: to the requester it does not exist.
+            return self.answer(iq, PubSubErrors.nodeNotFound)
+        case let error as StanzaError:
             self.logger.info("request refused", metadata: Self.errorMetadata(iq, error))
             return PubSubOutcome(reply: iq.error(error))
-        } catch {
+        default:
             // The store failed (a database that is down), or did not answer in time, in which case
             // the write may still complete: the requester should retry, with the same ItemID.
             let text =
@@ -159,11 +165,7 @@ package struct PubSubService: Sendable {
     }
 
     private func pubsub(_ iq: IQ, _ pubsub: XMLElement) async throws -> PubSubOutcome {
-        let children = pubsub.elements.filter { $0.namespace == Namespace.pubsub }
-        // <configure/>, <publish-options/> and an <options/> after another action only qualify it;
-        // <options/> alone is the subscription options request (§6.3).
-        let qualifiers: Set = ["configure", "options", "publish-options"]
-        guard let action = children.first(where: { !qualifiers.contains($0.name) }) ?? children.first else {
+        guard let action = Self.action(of: pubsub) else {
             throw PubSubErrors.badRequest("the pubsub element names no action")
         }
         switch (action.name, iq.kind) {
@@ -193,6 +195,14 @@ package struct PubSubService: Sendable {
         default:
             throw PubSubErrors.unsupported(action.name)
         }
+    }
+
+    /// The action a `<pubsub/>` element asks for. <configure/>, <publish-options/> and an <options/>
+    /// after another action only qualify it; <options/> alone is the subscription options request (§6.3).
+    static func action(of pubsub: XMLElement) -> XMLElement? {
+        let children = pubsub.elements.filter { $0.namespace == Namespace.pubsub }
+        let qualifiers: Set = ["configure", "options", "publish-options"]
+        return children.first { !qualifiers.contains($0.name) } ?? children.first
     }
 
     /// An IQ whose type, id or addresses cannot be read: answer if at all possible (RFC 6120 §8.2.3).

@@ -51,19 +51,38 @@ package final class ComponentConnection: Service, Sendable {
 
     /// Sends one stanza; it must carry `from` and `to` (XEP-0114 §3).
     package func send(_ stanza: XMLElement) async throws(ComponentError) {
+        try await self.send(CollectionOfOne(stanza))
+    }
+
+    /// Sends stanzas in order, each with `from` and `to`. They are serialized into buffers of about
+    /// `chunkBytes`, written one at a time: each write waits while the socket is not writable, so
+    /// a slow server holds back a large fan-out instead of letting it pile up in memory.
+    package func send(_ stanzas: some Sequence<XMLElement>) async throws(ComponentError) {
         let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>? = self.shared.withLockedValue { shared in
             if case .established(let writer) = shared.link { writer } else { nil }
         }
         guard let writer else {
             throw ComponentError(.notConnected, "no component stream is established")
         }
-        let bytes = ByteBuffer(string: XMLSerializer.serialize(stanza, inheritedNamespace: Namespace.component))
+        var chunk = ""
         do {
-            try await writer.write(bytes)
+            for stanza in stanzas {
+                XMLSerializer.write(stanza, inheritedNamespace: Namespace.component, into: &chunk)
+                if chunk.utf8.count >= Self.chunkBytes {
+                    try await writer.write(ByteBuffer(string: chunk))
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            }
+            if !chunk.isEmpty {
+                try await writer.write(ByteBuffer(string: chunk))
+            }
         } catch {
-            throw ComponentError(.connectionClosed, "the component stream closed before the stanza was written")
+            throw ComponentError(.connectionClosed, "the component stream closed before the stanzas were written")
         }
     }
+
+    /// About how many bytes of stanzas go into one write.
+    static let chunkBytes = 64 * 1024
 
     /// Sends an IQ get or set and returns its result or error IQ (matched by id), or throws
     /// `requestTimedOut`. Answers bypass `inbound`.

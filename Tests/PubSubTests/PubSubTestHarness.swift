@@ -10,7 +10,7 @@ import XMPPCore
 /// stanzas written as XML text.
 struct PubSubTestHarness {
     let service: PubSubService
-    let store = CachedPubSubStore(InMemoryPubSubStore())
+    let store: CachedPubSubStore
     /// The service's clock, which tests move.
     let clock = TestClock()
 
@@ -18,8 +18,10 @@ struct PubSubTestHarness {
         limits: PubSubLimits = PubSubLimits(),
         policy: ServicePolicy = ServicePolicy(),
         bouncePolicy: BouncePolicy = BouncePolicy(),
-        rosters: [JID: [RosterItem]] = [:]
+        rosters: [JID: [RosterItem]] = [:],
+        base: any PubSubStore = InMemoryPubSubStore()
     ) throws {
+        self.store = CachedPubSubStore(base)
         let counter = IDCounter()
         let clock = self.clock
         self.service = PubSubService(

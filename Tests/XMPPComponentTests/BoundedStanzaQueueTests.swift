@@ -26,11 +26,7 @@ import XMPPCore
             }
             #expect(queue.waitingProducers == 1)
             #expect(pushed.value.load(ordering: .relaxed) == 2)
-            var received: [String] = []
-            for await element in queue {
-                received.append(element[attribute: "id"] ?? "")
-            }
-            #expect(received == ["0", "1", "2", "3", "4"])
+            #expect(await Self.drain(queue) == ["0", "1", "2", "3", "4"])
         }
     }
 
@@ -47,22 +43,44 @@ import XMPPCore
             queue.finish()
         }
         await queue.push(Self.stanza(2))  // after finish: refused, and does not wait
-        var received: [String] = []
-        for await element in queue {
-            received.append(element[attribute: "id"] ?? "")
-        }
-        #expect(received == ["0", "1"])
+        #expect(await Self.drain(queue) == ["0", "1"])
     }
 
     @Test func finishWakesTheConsumer() async {
         let queue = BoundedStanzaQueue(capacity: 4)
-        async let first: XMLElement? = {
-            var iterator = queue.makeAsyncIterator()
-            return await iterator.next()
-        }()
+        async let first = queue.next(upTo: 1)
         try? await Task.sleep(for: .milliseconds(20))
         queue.finish()
-        #expect(await first == nil)
+        #expect(await first.isEmpty)
+    }
+
+    @Test func takesWhatIsWaitingUpToTheLimitAndAdmitsWaitingProducers() async {
+        let queue = BoundedStanzaQueue(capacity: 3)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for n in 0..<5 { await queue.push(Self.stanza(n)) }
+            }
+            for _ in 0..<500 where queue.waitingProducers == 0 {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(queue.waitingProducers == 1)
+            // Three are buffered and one producer waits: taking two makes room for it.
+            #expect(await queue.next(upTo: 2).map { $0[attribute: "id"] } == ["0", "1"])
+            for _ in 0..<500 where queue.buffered < 3 {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(await queue.next(upTo: 10).map { $0[attribute: "id"] } == ["2", "3", "4"])
+        }
+    }
+
+    /// Every stanza until the queue is finished, taken a few at a time.
+    static func drain(_ queue: BoundedStanzaQueue) async -> [String] {
+        var received: [String] = []
+        while true {
+            let batch = await queue.next(upTo: 2)
+            if batch.isEmpty { return received }
+            received += batch.map { $0[attribute: "id"] ?? "" }
+        }
     }
 }
 

@@ -49,8 +49,7 @@ import XMPPCore
                         "<handshake/><message from='a@localhost/x' to='pubsub.localhost'><body>in</body></message>"
                     )
 
-                    var inbound = connection.inbound.makeAsyncIterator()
-                    let received = try #require(await inbound.next())
+                    let received = try #require(await connection.inbound.next(upTo: 1).first)
                     #expect(received.child("body", namespace: Namespace.component)?.text == "in")
 
                     let out = XMLElement(

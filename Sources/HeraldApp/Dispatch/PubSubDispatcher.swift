@@ -19,9 +19,18 @@ struct PubSubDispatcher: Sendable {
         self.logger = logger
     }
 
-    /// A stanza from the XMPP server: its reply goes back over the stream.
-    func dispatch(_ stanza: XMLElement) async {
-        _ = await self.gate.run { await self.handle(stanza, replyOverStream: true) }
+    /// Stanzas from the XMPP server, handled together: their replies go back over the stream.
+    func dispatch(_ stanzas: [XMLElement]) async {
+        await self.gate.run {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let outcomes = await self.service.handle(stanzas)
+            let duration = clock.now - start
+            for (stanza, outcome) in zip(stanzas, outcomes) {
+                self.metrics.handled(stanza, outcome, duration: duration, overStream: true)
+            }
+            await self.send(outcomes, replyOverStream: true)
+        }
     }
 
     /// A request made for an HTTP caller: the notifications are sent, the reply is returned.
@@ -47,40 +56,36 @@ struct PubSubDispatcher: Sendable {
         let start = clock.now
         let outcome = await self.service.handle(stanza)
         self.metrics.handled(stanza, outcome, duration: clock.now - start, overStream: replyOverStream)
-        var replies = 0
-        let reply = replyOverStream ? outcome.reply : nil
-        if let reply, await self.send(reply) {
-            replies = 1
-        }
-        let fanOutStart = clock.now
-        var notifications = 0
-        for notification in outcome.notifications where await self.send(notification) {
-            notifications += 1
-        }
-        self.metrics.sent(
-            replies: replies,
-            notifications: notifications,
-            dropped: (reply == nil ? 0 : 1) - replies + outcome.notifications.count - notifications,
-            fanOut: clock.now - fanOutStart
-        )
+        await self.send([outcome], replyOverStream: replyOverStream)
         return outcome
     }
 
-    /// False when the stanza could not be written (the stream is down).
-    private func send(_ stanza: XMLElement) async -> Bool {
+    /// Sends each outcome's reply (if it goes over the stream) and notifications, in order, in
+    /// large writes.
+    private func send(_ outcomes: [PubSubOutcome], replyOverStream: Bool) async {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var stanzas: [XMLElement] = []
+        var (replies, notifications) = (0, 0)
+        for outcome in outcomes {
+            if replyOverStream, let reply = outcome.reply {
+                stanzas.append(reply)
+                replies += 1
+            }
+            stanzas += outcome.notifications
+            notifications += outcome.notifications.count
+        }
+        guard !stanzas.isEmpty else { return }
         do {
-            try await self.connection.send(stanza)
-            return true
+            try await self.connection.send(stanzas)
+            self.metrics.sent(replies: replies, notifications: notifications, dropped: 0, fanOut: clock.now - start)
         } catch {
-            // The item is committed; a subscriber that missed the event can retrieve it.
+            // The items are committed; a subscriber that missed an event can retrieve it.
             self.logger.warning(
-                "stanza not sent",
-                metadata: [
-                    "xmpp.stanza.kind": "\(stanza.name)", "xmpp.to": "\(stanza[attribute: "to"] ?? "")",
-                    "error": "\(error)",
-                ]
+                "stanzas not sent",
+                metadata: ["xmpp.stanzas": "\(stanzas.count)", "error": "\(error)"]
             )
-            return false
+            self.metrics.sent(replies: 0, notifications: 0, dropped: stanzas.count, fanOut: clock.now - start)
         }
     }
 }

@@ -3,7 +3,8 @@ import PubSub
 import ServiceLifecycle
 import XMPPComponent
 
-/// Moves stanzas from the component to the dispatcher, in arrival order.
+/// Moves stanzas from the component to the dispatcher, in arrival order, as many at a time as
+/// have arrived (up to `batchLimit`), so that consecutive publishes share one commit.
 ///
 /// On graceful shutdown it stops taking new stanzas but answers every one already received
 /// (RFC 6120 §8.2.3: each IQ gets a reply); those arriving later are refused by the queue.
@@ -13,6 +14,9 @@ struct StanzaPump: Service {
     let logger: Logger
     /// Work that must finish before the first stanza is handled (migrations).
     let prepare: @Sendable () async throws -> Void
+
+    /// The most stanzas handled together: bounds a batch's transaction and its burst of output.
+    static let batchLimit = 256
 
     func run() async throws {
         // Once the pump stops, nobody reads the queue: release the component's reader.
@@ -24,8 +28,11 @@ struct StanzaPump: Service {
         }
         self.logger.info("herald ready", metadata: ["xmpp.domain": "\(self.dispatcher.service.domain)"])
         await withGracefulShutdownHandler {
-            for await stanza in self.connection.inbound {
-                await self.dispatcher.dispatch(stanza)
+            while true {
+                // Whatever arrived while the previous stanzas were handled is handled together.
+                let stanzas = await self.connection.inbound.next(upTo: Self.batchLimit)
+                if stanzas.isEmpty { break }
+                await self.dispatcher.dispatch(stanzas)
             }
         } onGracefulShutdown: {
             self.connection.inbound.finish()

@@ -4,25 +4,41 @@ import XMPPCore
 /// XEP-0060 §7.1: publish an item; the result carries the ItemID and is built after the commit.
 extension PubSubService {
     func publish(_ iq: IQ, pubsub: XMLElement, publish: XMLElement) async throws -> PubSubOutcome {
+        let prepared = try await self.preparePublish(iq, pubsub: pubsub, publish: publish)
+        var sequence: Int64?
+        if let publication = prepared.publication {
+            sequence = try await self.store.publish(publication.item, node: publication.node)
+        }
+        return try await self.completePublish(prepared, sequence: sequence)
+    }
+
+    /// Every check of a publish, and the item it stores; nothing is stored yet.
+    func preparePublish(_ iq: IQ, pubsub: XMLElement, publish: XMLElement) async throws -> PreparedPublish {
         guard let nodeID = publish[attribute: "node"] else { throw PubSubErrors.nodeIDRequired }
         let preconditions = try Self.preconditions(pubsub)
         let node = try await self.publishTarget(nodeID, preconditions: preconditions, publisher: iq.from)
-        let configuration = node.configuration
         try await self.checkPublisher(node, requester: iq.from)
-        let item = try self.item(of: publish, configuration: configuration, publisher: iq.from)
-        var sequence: Int64?
-        if let item, configuration.persistItems {
+        let item = try self.item(of: publish, configuration: node.configuration, publisher: iq.from)
+        let prepared = PreparedPublish(iq: iq, node: node, item: item)
+        if prepared.publication != nil {
             try await self.expireItems(of: node)
-            sequence = try await self.store.publish(item, node: nodeID)
         }
+        return prepared
+    }
+
+    /// The reply and notifications of a publish once its item is stored (`sequence` is its place
+    /// in the node's order, nil when the node keeps no items).
+    func completePublish(_ prepared: PreparedPublish, sequence: Int64?) async throws -> PubSubOutcome {
+        let (iq, node, item) = (prepared.iq, prepared.node, prepared.item)
+        let configuration = node.configuration
         self.logger.debug(
             "item published",
-            metadata: ["pubsub.node": "\(nodeID)", "pubsub.item": "\(item?.id ?? "")"]
+            metadata: ["pubsub.node": "\(node.id)", "pubsub.item": "\(item?.id ?? "")"]
         )
         let result = XMLElement(
             "publish",
             namespace: Namespace.pubsub,
-            attributes: ["node": nodeID],
+            attributes: ["node": node.id],
             children: item.map { [XMLElement("item", namespace: Namespace.pubsub, attributes: ["id": $0.id])] } ?? []
         )
         let reply = iq.result(Self.pubsubPayload(result))
@@ -37,8 +53,8 @@ extension PubSubService {
         }
         let notifications = self.notifications(
             node: node,
-            subscriptions: try await self.store.subscriptions(node: nodeID),
-            event: EventNotification.items(node: nodeID, itemElement),
+            subscriptions: try await self.store.subscriptions(node: node.id),
+            event: EventNotification.items(node: node.id, itemElement),
             payload: item?.payload
         )
         return PubSubOutcome(reply: reply, notifications: notifications, sequence: sequence)

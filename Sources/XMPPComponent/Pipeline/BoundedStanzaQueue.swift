@@ -1,18 +1,16 @@
 import NIOConcurrencyHelpers
 package import XMPPCore
 
-/// The inbound stanzas of the component, across reconnects, as a bounded async sequence.
+/// The inbound stanzas of the component, across reconnects, in a bounded queue with one consumer.
 ///
 /// `push` suspends while the queue is full; the session stops reading the socket meanwhile,
 /// so a slow consumer slows the XMPP server down instead of growing memory.
-package final class BoundedStanzaQueue: AsyncSequence, Sendable {
-    package typealias Element = XMLElement
-
+package final class BoundedStanzaQueue: Sendable {
     private struct State {
         var buffer: [XMLElement] = []
         var head = 0
         var finished = false
-        var consumer: CheckedContinuation<XMLElement?, Never>?
+        var consumer: CheckedContinuation<[XMLElement], Never>?
         var producers: [(continuation: CheckedContinuation<Void, Never>, element: XMLElement)] = []
 
         var count: Int { self.buffer.count - self.head }
@@ -42,6 +40,11 @@ package final class BoundedStanzaQueue: AsyncSequence, Sendable {
         self.state.withLockedValue { $0.producers.count }
     }
 
+    /// How many stanzas wait to be taken, for the same purpose.
+    var buffered: Int {
+        self.state.withLockedValue { $0.count }
+    }
+
     /// Adds a stanza, waiting while the queue is full. After `finish()` the stanza is dropped.
     package func push(_ element: XMLElement) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -50,7 +53,7 @@ package final class BoundedStanzaQueue: AsyncSequence, Sendable {
                 if let consumer = state.consumer {
                     state.consumer = nil
                     return {
-                        consumer.resume(returning: element)
+                        consumer.resume(returning: [element])
                         continuation.resume()
                     }
                 }
@@ -79,28 +82,37 @@ package final class BoundedStanzaQueue: AsyncSequence, Sendable {
         }
         // A waiting consumer means the buffer was empty, and it holds no producers' stanzas either
         // (a consumer only waits when nothing is buffered, and producers only wait when the buffer is full).
-        consumer?.resume(returning: nil)
+        consumer?.resume(returning: [])
         for producer in producers { producer.continuation.resume() }
     }
 
-    fileprivate func next() async -> XMLElement? {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<XMLElement?, Never>) in
+    /// The stanzas waiting, in order, at most `limit`; waits for one when none is. Empty once the
+    /// queue is finished and drained, or the caller is cancelled. Taking several at once lets the
+    /// consumer handle them together (the group commit of publishes).
+    package func next(upTo limit: Int) async -> [XMLElement] {
+        precondition(limit > 0, "take at least one stanza")
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<[XMLElement], Never>) in
                 let resume: (() -> Void) = self.state.withLockedValue { state in
-                    if let element = state.popFirst() {
+                    var taken: [XMLElement] = []
+                    var admitted: [CheckedContinuation<Void, Never>] = []
+                    while taken.count < limit, let element = state.popFirst() {
+                        taken.append(element)
                         // Room was made: admit the longest-waiting producer.
                         if !state.producers.isEmpty {
                             let producer = state.producers.removeFirst()
                             state.buffer.append(producer.element)
-                            return {
-                                producer.continuation.resume()
-                                continuation.resume(returning: element)
-                            }
+                            admitted.append(producer.continuation)
                         }
-                        return { continuation.resume(returning: element) }
+                    }
+                    if !taken.isEmpty {
+                        return {
+                            for producer in admitted { producer.resume() }
+                            continuation.resume(returning: taken)
+                        }
                     }
                     if state.finished || Task.isCancelled {
-                        return { continuation.resume(returning: nil) }
+                        return { continuation.resume(returning: []) }
                     }
                     precondition(state.consumer == nil, "BoundedStanzaQueue has a single consumer")
                     state.consumer = continuation
@@ -113,19 +125,7 @@ package final class BoundedStanzaQueue: AsyncSequence, Sendable {
                 defer { state.consumer = nil }
                 return state.consumer
             }
-            consumer?.resume(returning: nil)
+            consumer?.resume(returning: [])
         }
-    }
-
-    package struct AsyncIterator: AsyncIteratorProtocol {
-        fileprivate let queue: BoundedStanzaQueue
-
-        package mutating func next() async -> XMLElement? {
-            await self.queue.next()
-        }
-    }
-
-    package func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(queue: self)
     }
 }
