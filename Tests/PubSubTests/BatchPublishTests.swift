@@ -71,8 +71,7 @@ import XMPPCore
         )
         #expect(outcomes.map(\.sequence) == (1...40).map { Int64($0) })
         let notified = outcomes.flatMap(\.notifications).map {
-            $0.child("event", namespace: Namespace.pubsubEvent)?.child("items", namespace: Namespace.pubsubEvent)?
-                .child("item", namespace: Namespace.pubsubEvent)?[attribute: "id"]
+            eventItems($0)?.child("item", namespace: Namespace.pubsubEvent)?[attribute: "id"]
         }
         #expect(notified == ids)
         #expect(try await harness.store.itemIDs(node: "ordered") == ids.reversed())

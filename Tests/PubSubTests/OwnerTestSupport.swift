@@ -29,8 +29,8 @@ extension PubSubTestHarness {
         }
     }
 
-    /// The first element under `<event/>` of a notification.
+    /// The first element under `<event/>` of a notification, as its recipient reads it.
     static func eventChild(_ message: XMLElement) -> XMLElement? {
-        message.child("event", namespace: Namespace.pubsubEvent)?.elements.first
+        (try? Self.onTheWire(message))?.child("event", namespace: Namespace.pubsubEvent)?.elements.first
     }
 }

@@ -179,9 +179,11 @@ func expectError(
     }
 }
 
-/// The `pubsub#event` `<items/>` of an event message.
+/// The `pubsub#event` `<items/>` of an event message, as its recipient reads it (the event travels
+/// pre-serialized).
 func eventItems(_ message: XMLElement) -> XMLElement? {
-    message.child("event", namespace: Namespace.pubsubEvent)?.child("items", namespace: Namespace.pubsubEvent)
+    (try? PubSubTestHarness.onTheWire(message))?.child("event", namespace: Namespace.pubsubEvent)?
+        .child("items", namespace: Namespace.pubsubEvent)
 }
 
 /// A clock tests set by hand.

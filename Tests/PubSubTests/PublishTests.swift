@@ -53,10 +53,10 @@ import XMPPCore
         .child("item", namespace: Namespace.pubsub)?[attribute: "id"]
         let generated = try #require(id)
         #expect(!generated.isEmpty)
-        let notified = outcome.notifications.first?.child("event", namespace: Namespace.pubsubEvent)?
-            .child("items", namespace: Namespace.pubsubEvent)?.child("item", namespace: Namespace.pubsubEvent)?[
-                attribute: "id"
-            ]
+        let notified = outcome.notifications.first.flatMap(eventItems)?.child(
+            "item",
+            namespace: Namespace.pubsubEvent
+        )?[attribute: "id"]
         #expect(notified == generated)
         #expect(try await harness.service.store.items(node: "news", ids: [generated]).count == 1)
     }

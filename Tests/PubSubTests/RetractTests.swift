@@ -36,10 +36,7 @@ import XMPPCore
         #expect(outcome.notifications.count == 1)
         let message = try #require(outcome.notifications.first)
         #expect(message[attribute: "to"] == "bob@localhost")
-        let items = message.child("event", namespace: Namespace.pubsubEvent)?.child(
-            "items",
-            namespace: Namespace.pubsubEvent
-        )
+        let items = eventItems(message)
         #expect(items?[attribute: "node"] == "news")
         #expect(items?.elements == [XMLElement("retract", namespace: Namespace.pubsubEvent, attributes: ["id": "i1"])])
         #expect(try await harness.service.store.itemIDs(node: "news").isEmpty)

@@ -45,14 +45,26 @@ enum EventNotification {
         XMLElement("retract", namespace: Namespace.pubsubEvent, attributes: ["id": itemID])
     }
 
-    /// One event message; `event` is the child of `<event/>`. `subscriptionIDs` become SHIM headers
+    /// `<event xmlns='http://jabber.org/protocol/pubsub#event'>child</event>`, serialized as it goes
+    /// in a message on the component stream. One event goes to many subscribers: built once, each
+    /// message carries the same bytes.
+    static func event(_ child: XMLElement) -> XMLNode {
+        .serialized(
+            XMLSerializer.serialize(
+                XMLElement("event", namespace: Namespace.pubsubEvent, children: [.element(child)]),
+                inheritedNamespace: Namespace.component
+            )
+        )
+    }
+
+    /// One event message; `event` comes from `event(_:)`. `subscriptionIDs` become SHIM headers
     /// when a JID has several (§12.16); `delay` stamps a last published item sent after the fact (XEP-0203).
     static func message(
-        from service: JID,
+        from service: String,
         to subscriber: JID,
         id: String,
         type: NotificationType,
-        event child: XMLElement,
+        event: XMLNode,
         body: String? = nil,
         delay: Date? = nil,
         subscriptionIDs: [String] = []
@@ -61,13 +73,13 @@ enum EventNotification {
             "message",
             namespace: Namespace.component,
             attributes: [
-                "from": service.description, "to": subscriber.description, "type": type.rawValue, "id": id,
+                "from": service, "to": subscriber.description, "type": type.rawValue, "id": id,
             ]
         )
         if let body {
             message.append(XMLElement("body", namespace: Namespace.component, children: [.text(body)]))
         }
-        message.append(XMLElement("event", namespace: Namespace.pubsubEvent, attributes: [:], children: [child]))
+        message.children.append(event)
         if let delay {
             message.append(
                 XMLElement("delay", namespace: Namespace.delay, attributes: ["stamp": delay.formatted(.iso8601)])

@@ -31,16 +31,19 @@ package final class NotificationLog: Sendable {
         self.capacity = capacity
     }
 
-    func record(id: String, _ entry: Entry) {
+    /// Records sent notifications, under one lock for a whole fan-out.
+    func record(_ sent: [(id: String, entry: Entry)]) {
         self.state.withLockedValue { state in
-            if state.order.count < self.capacity {
-                state.order.append(id)
-            } else {
-                state.entries[state.order[state.next]] = nil
-                state.order[state.next] = id
-                state.next = (state.next + 1) % self.capacity
+            for (id, entry) in sent {
+                if state.order.count < self.capacity {
+                    state.order.append(id)
+                } else {
+                    state.entries[state.order[state.next]] = nil
+                    state.order[state.next] = id
+                    state.next = (state.next + 1) % self.capacity
+                }
+                state.entries[id] = entry
             }
-            state.entries[id] = entry
         }
     }
 

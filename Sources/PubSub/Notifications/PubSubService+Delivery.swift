@@ -16,50 +16,62 @@ extension PubSubService {
     ) -> [XMLElement] {
         let configuration = node.configuration
         let now = self.now()
-        var groups: [JID: [Subscription]] = [:]
-        var order: [JID] = []
+        var groups: [(jid: JID, subscriptions: [Subscription])] = []
+        var position: [JID: Int] = [:]
         for subscription in subscriptions where self.wantsEvents(subscription, configuration, now: now) {
-            if groups[subscription.jid] == nil { order.append(subscription.jid) }
-            groups[subscription.jid, default: []].append(subscription)
+            if let index = position[subscription.jid] {
+                groups[index].subscriptions.append(subscription)
+            } else {
+                position[subscription.jid] = groups.count
+                groups.append((subscription.jid, [subscription]))
+            }
         }
         var body: String??
-        return order.map { jid in
-            let group = groups[jid]!
+        let event = EventNotification.event(child)
+        let service = self.domain.description
+        // One fresh ID per event, numbered per message: unique, and cheaper than an ID per message.
+        let eventID = self.makeID()
+        var logged: [(id: String, entry: NotificationLog.Entry)] = []
+        logged.reserveCapacity(groups.count)
+        let messages = groups.enumerated().map { number, group in
             var text: String?
-            if group.contains(where: \.options.includeBody), let payload {
+            if group.subscriptions.contains(where: \.options.includeBody), let payload {
                 if body == nil { body = .some(EventBody.summary(ofSerialized: payload)) }
                 text = body!
             }
-            let id = self.makeID()
-            let subscriptionIDs = group.map(\.id)
-            self.notificationLog.record(
-                id: id,
-                NotificationLog.Entry(node: node.id, subscriber: jid, subscriptionIDs: subscriptionIDs)
+            let id = "\(eventID)-\(number)"
+            let subscriptionIDs = group.subscriptions.map(\.id)
+            logged.append(
+                (id, NotificationLog.Entry(node: node.id, subscriber: group.jid, subscriptionIDs: subscriptionIDs))
             )
             return EventNotification.message(
-                from: self.domain,
-                to: jid,
+                from: service,
+                to: group.jid,
                 id: id,
                 type: configuration.notificationType,
-                event: child,
+                event: event,
                 body: text,
                 delay: delay,
                 subscriptionIDs: subscriptionIDs
             )
         }
+        self.notificationLog.record(logged)
+        return messages
     }
 
     /// One message to each JID about the node itself (deletion, a subscription or affiliation change),
     /// whatever its subscription options: these are not item events.
     func announcements(_ event: XMLElement, node: Node, to jids: [JID]) -> [XMLElement] {
         var seen: Set<JID> = []
+        let serialized = EventNotification.event(event)
+        let service = self.domain.description
         return jids.filter { seen.insert($0).inserted }.map { jid in
             EventNotification.message(
-                from: self.domain,
+                from: service,
                 to: jid,
                 id: self.makeID(),
                 type: node.configuration.notificationType,
-                event: event
+                event: serialized
             )
         }
     }

@@ -66,6 +66,11 @@ package enum XMLSerializer {
     }
 
     package static func escapeText(_ text: String, into output: inout String) {
+        // Most text needs no escaping: appended whole, it costs one copy instead of one append per scalar.
+        guard text.utf8.contains(where: Self.needsEscapeInText) else {
+            output += text
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "&": output += "&amp;"
@@ -79,6 +84,10 @@ package enum XMLSerializer {
     }
 
     package static func escapeAttribute(_ value: String, into output: inout String) {
+        guard value.utf8.contains(where: Self.needsEscapeInAttribute) else {
+            output += value
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "&": output += "&amp;"
@@ -92,6 +101,24 @@ package enum XMLSerializer {
             case "\t": output += "&#x9;"
             default: output.unicodeScalars.append(scalar)
             }
+        }
+    }
+
+    /// The bytes `escapeAttribute` replaces (all ASCII, so a UTF-8 byte scan finds them).
+    private static func needsEscapeInAttribute(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"),
+            UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "\t"):
+            true
+        default: false
+        }
+    }
+
+    /// The bytes `escapeText` replaces.
+    private static func needsEscapeInText(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\r"): true
+        default: false
         }
     }
 }
