@@ -3,6 +3,9 @@ package import XMPPCore
 
 /// The recent notifications by message id, so that a bounce (an error `<message/>` carrying that id)
 /// can be traced to its node and subscriptions (XEP-0060 §12.4). Bounded: the oldest are forgotten.
+///
+/// Kept per event, not per message: one event goes to many subscribers, whose messages are numbered
+/// `<event id>-<n>`, so a fan-out costs one entry whatever its size.
 package final class NotificationLog: Sendable {
     struct Entry: Sendable, Hashable {
         var node: String
@@ -10,11 +13,25 @@ package final class NotificationLog: Sendable {
         var subscriptionIDs: [String]
     }
 
+    /// Who one message of an event went to.
+    struct Recipient: Sendable, Hashable {
+        var jid: JID
+        var subscriptionIDs: [String]
+    }
+
+    private struct Event {
+        var node: String
+        var recipients: [Recipient]
+        /// Messages whose bounce was already taken.
+        var taken: Set<Int> = []
+    }
+
     private struct State {
-        var entries: [String: Entry] = [:]
-        /// Message ids in the order sent, a ring of `capacity` slots.
-        var order: [String] = []
-        var next = 0
+        var events: [String: Event] = [:]
+        /// Event ids, oldest first from `head`, with their message counts.
+        var order: [(id: String, messages: Int)] = []
+        var head = 0
+        var messages = 0
         /// Transient bounces per node and subscriber since the last success or removal.
         var bounces: [BounceKey: Int] = [:]
     }
@@ -24,6 +41,7 @@ package final class NotificationLog: Sendable {
         var subscriber: JID
     }
 
+    /// How many messages are remembered, at least; the newest event always is.
     private let capacity: Int
     private let state = NIOLockedValueBox(State())
 
@@ -31,25 +49,42 @@ package final class NotificationLog: Sendable {
         self.capacity = capacity
     }
 
-    /// Records sent notifications, under one lock for a whole fan-out.
-    func record(_ sent: [(id: String, entry: Entry)]) {
+    /// The id of message `number` of event `event`.
+    static func messageID(event: String, number: Int) -> String {
+        "\(event)-\(number)"
+    }
+
+    /// Records the messages of one event, numbered in the order of `recipients`.
+    func record(event id: String, node: String, recipients: [Recipient]) {
+        guard !recipients.isEmpty else { return }
         self.state.withLockedValue { state in
-            for (id, entry) in sent {
-                if state.order.count < self.capacity {
-                    state.order.append(id)
-                } else {
-                    state.entries[state.order[state.next]] = nil
-                    state.order[state.next] = id
-                    state.next = (state.next + 1) % self.capacity
-                }
-                state.entries[id] = entry
+            state.events[id] = Event(node: node, recipients: recipients)
+            state.order.append((id, recipients.count))
+            state.messages += recipients.count
+            while state.messages - state.order[state.head].messages >= self.capacity {
+                let oldest = state.order[state.head]
+                state.events[oldest.id] = nil
+                state.messages -= oldest.messages
+                state.head += 1
+            }
+            if state.head > 64 && state.head * 2 > state.order.count {
+                state.order.removeFirst(state.head)
+                state.head = 0
             }
         }
     }
 
     /// The notification a bounce refers to; each is answered for once.
     func take(id: String) -> Entry? {
-        self.state.withLockedValue { $0.entries.removeValue(forKey: id) }
+        guard let dash = id.lastIndex(of: "-"), let number = Int(id[id.index(after: dash)...]) else { return nil }
+        let event = String(id[..<dash])
+        return self.state.withLockedValue { state -> Entry? in
+            guard let logged = state.events[event], logged.recipients.indices.contains(number),
+                state.events[event]!.taken.insert(number).inserted
+            else { return nil }
+            let recipient = logged.recipients[number]
+            return Entry(node: logged.node, subscriber: recipient.jid, subscriptionIDs: recipient.subscriptionIDs)
+        }
     }
 
     /// Counts one transient bounce and returns the count so far.

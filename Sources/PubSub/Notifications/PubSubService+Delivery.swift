@@ -29,34 +29,30 @@ extension PubSubService {
         var body: String??
         let event = EventNotification.event(child)
         let service = self.domain.description
-        // One fresh ID per event, numbered per message: unique, and cheaper than an ID per message.
+        // One fresh ID per event; its messages are numbered (see NotificationLog).
         let eventID = self.makeID()
-        var logged: [(id: String, entry: NotificationLog.Entry)] = []
-        logged.reserveCapacity(groups.count)
-        let messages = groups.enumerated().map { number, group in
+        let recipients = groups.map {
+            NotificationLog.Recipient(jid: $0.jid, subscriptionIDs: $0.subscriptions.map(\.id))
+        }
+        self.notificationLog.record(event: eventID, node: node.id, recipients: recipients)
+        return zip(groups, recipients).enumerated().map { number, pair in
+            let (group, recipient) = pair
             var text: String?
             if group.subscriptions.contains(where: \.options.includeBody), let payload {
                 if body == nil { body = .some(EventBody.summary(ofSerialized: payload)) }
                 text = body!
             }
-            let id = "\(eventID)-\(number)"
-            let subscriptionIDs = group.subscriptions.map(\.id)
-            logged.append(
-                (id, NotificationLog.Entry(node: node.id, subscriber: group.jid, subscriptionIDs: subscriptionIDs))
-            )
             return EventNotification.message(
                 from: service,
-                to: group.jid,
-                id: id,
+                to: recipient.jid,
+                id: NotificationLog.messageID(event: eventID, number: number),
                 type: configuration.notificationType,
                 event: event,
                 body: text,
                 delay: delay,
-                subscriptionIDs: subscriptionIDs
+                subscriptionIDs: recipient.subscriptionIDs
             )
         }
-        self.notificationLog.record(logged)
-        return messages
     }
 
     /// One message to each JID about the node itself (deletion, a subscription or affiliation change),
