@@ -8,7 +8,7 @@ import XMPPCore
 final class BenchServer: Sendable {
     let domain: String
     let secret: String
-    private let server: NIOAsyncChannel<NIOAsyncChannel<XMLStreamEvent, ByteBuffer>, Never>
+    private let server: NIOAsyncChannel<NIOAsyncChannel<[BenchStanza], ByteBuffer>, Never>
 
     /// Listens on 127.0.0.1 at `port` (0: a free port; see `port`).
     init(domain: String, secret: String, port: Int) async throws {
@@ -19,10 +19,8 @@ final class BenchServer: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .bind(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(XMLStreamDecoder(limits: ParserLimits(maxStanzaBytes: 16 << 20)))
-                    )
-                    return try NIOAsyncChannel<XMLStreamEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(StanzaScanner()))
+                    return try NIOAsyncChannel<[BenchStanza], ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
     }
@@ -37,9 +35,9 @@ final class BenchServer: Sendable {
             var iterator = connections.makeAsyncIterator()
             guard let connection = try await iterator.next() else { throw BenchError("no component connected") }
             return try await connection.executeThenClose { inbound, outbound in
-                var events = inbound.makeAsyncIterator()
-                guard case .streamOpened(let header)? = try await events.next(),
-                    header[attribute: "to"] == self.domain
+                var session = BenchSession(reads: inbound.makeAsyncIterator(), outbound: outbound)
+                guard let header = try await session.next(), header.name == "stream",
+                    header.to == self.domain
                 else { throw BenchError("the component did not open a stream to \(self.domain)") }
                 let streamID = "bench-stream"
                 try await outbound.write(
@@ -48,21 +46,31 @@ final class BenchServer: Sendable {
                             + "xmlns:stream='http://etherx.jabber.org/streams' from='\(self.domain)' id='\(streamID)'>"
                     )
                 )
-                guard case .element(let handshake)? = try await events.next(), handshake.name == "handshake",
+                guard let handshake = try await session.next(), handshake.name == "handshake",
                     handshake.text == Handshake.digest(streamID: streamID, secret: self.secret)
                 else { throw BenchError("the component's handshake is wrong") }
                 try await outbound.write(ByteBuffer(string: "<handshake/>"))
-                return try await body(BenchSession(events: events, outbound: outbound))
+                return try await body(session)
             }
         }
     }
 }
 
 /// An authenticated component stream: stanzas to Herald (`outbound` may be used from any task),
-/// stanzas from it (read by the task that runs the scenario).
+/// stanzas from it (read by the task that runs the scenario), as many at a time as arrived.
 struct BenchSession {
-    var events: NIOAsyncChannelInboundStream<XMLStreamEvent>.AsyncIterator
+    var reads: NIOAsyncChannelInboundStream<[BenchStanza]>.AsyncIterator
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private var pending: [BenchStanza] = []
+    private var next = 0
+
+    init(
+        reads: NIOAsyncChannelInboundStream<[BenchStanza]>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) {
+        self.reads = reads
+        self.outbound = outbound
+    }
 
     /// Writes stanzas already serialized, as one buffer.
     func send(_ xml: String) async throws {
@@ -70,15 +78,14 @@ struct BenchSession {
     }
 
     /// The next stanza from Herald; nil when the stream ended.
-    mutating func next() async throws -> XMLElement? {
-        while let event = try await self.events.next(isolation: #isolation) {
-            switch event {
-            case .element(let stanza): return stanza
-            case .streamClosed: return nil
-            case .streamOpened: continue
-            }
+    mutating func next() async throws -> BenchStanza? {
+        while self.next == self.pending.count {
+            guard let stanzas = try await self.reads.next(isolation: #isolation) else { return nil }
+            (self.pending, self.next) = (stanzas, 0)
         }
-        return nil
+        let stanza = self.pending[self.next]
+        self.next += 1
+        return stanza.name == "/stream" ? nil : stanza
     }
 }
 

@@ -85,16 +85,17 @@ struct FanOutScenario: Sendable {
         while results < self.publishes || notifications < expected, clock.now < deadline {
             guard let stanza = try await Self.next(&session, until: deadline) else { break }
             let now = clock.now
-            if stanza.name == "iq", let id = stanza[attribute: "id"], id.hasPrefix("p"), let index = Int(id.dropFirst())
-            {
-                guard stanza[attribute: "type"] == "result" else {
-                    throw BenchError("publish \(index) failed: \(XMLSerializer.serialize(stanza))")
+            if stanza.name == "iq", let id = stanza.id, id.hasPrefix("p"), let index = Int(id.dropFirst()) {
+                guard stanza.type == "result" else {
+                    throw BenchError("publish \(index) failed: \(stanza)")
                 }
                 rtt.add(now - sent.time(index))
                 results += 1
                 lastResult = now
                 credit.yield()
-            } else if stanza.name == "message", let index = Self.itemIndex(stanza) {
+            } else if stanza.name == "message", let id = stanza.itemID, id.hasPrefix("i"),
+                let index = Int(id.dropFirst())
+            {
                 latency.add(now - sent.time(index))
                 notifications += 1
                 lastNotification = now
@@ -141,9 +142,9 @@ struct FanOutScenario: Sendable {
         var waiting = ids
         while !waiting.isEmpty {
             guard let stanza = try await session.next() else { throw BenchError("the component stream closed") }
-            guard stanza.name == "iq", let id = stanza[attribute: "id"], waiting.contains(id) else { continue }
-            guard stanza[attribute: "type"] == "result" else {
-                throw BenchError("request \(id) failed: \(XMLSerializer.serialize(stanza))")
+            guard stanza.name == "iq", let id = stanza.id, waiting.contains(id) else { continue }
+            guard stanza.type == "result" else {
+                throw BenchError("request \(id) failed: \(stanza)")
             }
             waiting.remove(id)
         }
@@ -153,20 +154,10 @@ struct FanOutScenario: Sendable {
         _ session: inout BenchSession,
         until deadline: ContinuousClock.Instant
     ) async throws
-        -> XMLElement?
+        -> BenchStanza?
     {
         // A quiet stream past the deadline ends the run; lost notifications are then counted.
         try await session.next()
-    }
-
-    /// The publish index of a notification: its item's id is "i<index>".
-    private static func itemIndex(_ message: XMLElement) -> Int? {
-        guard let event = message.elements.first(where: { $0.name == "event" }),
-            let items = event.elements.first(where: { $0.name == "items" }),
-            let item = items.elements.first(where: { $0.name == "item" }),
-            let id = item[attribute: "id"], id.hasPrefix("i")
-        else { return nil }
-        return Int(id.dropFirst())
     }
 
     private static func seconds(_ duration: Duration) -> Double {

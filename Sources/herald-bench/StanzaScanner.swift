@@ -1,0 +1,192 @@
+import NIOCore
+
+/// What the bench needs of a stanza from Herald: its name, its `id`, `type` and `to`, the id of the
+/// first `<item/>` inside it (a notification's item), and its text (the handshake's).
+struct BenchStanza: Sendable, CustomStringConvertible {
+    var name: String
+    var id: String?
+    var type: String?
+    var to: String?
+    var itemID: String?
+    var text = ""
+
+    var description: String { "<\(self.name) id='\(self.id ?? "")' type='\(self.type ?? "")'>\(self.text)" }
+}
+
+/// Splits Herald's component stream into stanzas without building XML trees.
+///
+/// The bench must read hundreds of thousands of notifications a second on a core it shares with
+/// Herald, so it cannot afford the product's parser, which builds every element. This scanner
+/// tracks element depth only, reads the attributes of each stanza and of `<item/>` elements, and
+/// is exact for well-formed output without comments, CDATA or DTDs, which is what Herald writes
+/// (its parser, not this one, is what guards Herald's input).
+struct StanzaScanner: ByteToMessageDecoder {
+    typealias InboundOut = [BenchStanza]
+
+    enum Failure: Error {
+        case malformed(String)
+    }
+
+    /// 0 before the stream header; stanzas are the elements at depth 1.
+    private var depth = 0
+    private var current: BenchStanza?
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        var stanzas: [BenchStanza] = []
+        let consumed = try buffer.withUnsafeReadableBytes { bytes in
+            try self.scan(bytes, into: &stanzas)
+        }
+        buffer.moveReaderIndex(forwardBy: consumed)
+        if !stanzas.isEmpty {
+            context.fireChannelRead(Self.wrapInboundOut(stanzas))
+        }
+        return consumed > 0 ? .continue : .needMoreData
+    }
+
+    mutating func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
+        _ = try self.decode(context: context, buffer: &buffer)
+        return .needMoreData
+    }
+
+    /// Scans whole tags only; returns how many bytes it consumed (up to the last complete tag or text).
+    private mutating func scan(_ bytes: UnsafeRawBufferPointer, into stanzas: inout [BenchStanza]) throws -> Int {
+        // A stanza may span reads: depth and the stanza begun are kept; only whole tags are consumed.
+        var position = 0
+        var consumed = 0
+        while position < bytes.count {
+            guard bytes[position] == UInt8(ascii: "<") else {
+                // Text: only a top-level element's own text is kept (the handshake's).
+                guard let end = Self.find(UInt8(ascii: "<"), in: bytes, from: position) else { break }
+                if self.depth == 2, self.current != nil {
+                    self.current!.text += String(
+                        decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<end]),
+                        as: UTF8.self
+                    )
+                }
+                position = end
+                consumed = position
+                continue
+            }
+            guard let close = Self.tagEnd(bytes, from: position) else { break }
+            let tag = UnsafeRawBufferPointer(rebasing: bytes[(position + 1)..<close])
+            position = close + 1
+            consumed = position
+            guard let first = tag.first else { throw Failure.malformed("empty tag") }
+            if first == UInt8(ascii: "?") { continue }  // the XML declaration
+            if first == UInt8(ascii: "!") { throw Failure.malformed("comments, CDATA and DTDs are not expected") }
+            if first == UInt8(ascii: "/") {
+                self.depth -= 1
+                if self.depth == 1, let stanza = self.current {
+                    stanzas.append(stanza)
+                    self.current = nil
+                }
+                if self.depth == 0 {
+                    stanzas.append(BenchStanza(name: "/stream"))
+                }
+                continue
+            }
+            let selfClosing = tag.last == UInt8(ascii: "/")
+            let element = try Self.startTag(
+                UnsafeRawBufferPointer(rebasing: tag[0..<(selfClosing ? tag.count - 1 : tag.count)]),
+                header: self.depth == 0
+            )
+            switch self.depth {
+            case 0:
+                // The stream header stays open until the end.
+                stanzas.append(element)
+                self.depth = 1
+                continue
+            case 1:
+                self.current = element
+            default:
+                if element.name == "item", self.current?.itemID == nil {
+                    self.current?.itemID = element.id
+                }
+            }
+            if selfClosing {
+                if self.depth == 1, let stanza = self.current {
+                    stanzas.append(stanza)
+                    self.current = nil
+                }
+            } else {
+                self.depth += 1
+            }
+        }
+        return consumed
+    }
+
+    private static func find(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        var index = start
+        while index < bytes.count {
+            if bytes[index] == byte { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The index of the `>` that ends the tag opened at `start`, skipping quoted attribute values.
+    private static func tagEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        var quote: UInt8?
+        var index = start + 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if let open = quote {
+                if byte == open { quote = nil }
+            } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
+                quote = byte
+            } else if byte == UInt8(ascii: ">") {
+                return index
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The local name of a start tag and the attributes the bench reads (values not unescaped);
+    /// `to` only in the stream header, where it is checked (a notification's is never read).
+    private static func startTag(_ tag: UnsafeRawBufferPointer, header: Bool) throws -> BenchStanza {
+        var index = 0
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
+        func localName(until stop: (UInt8) -> Bool) -> Range<Int> {
+            var start = index
+            while index < tag.count, !stop(tag[index]) {
+                if tag[index] == UInt8(ascii: ":") { start = index + 1 }
+                index += 1
+            }
+            return start..<index
+        }
+        func text(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeRawBufferPointer(rebasing: tag[range]), as: UTF8.self)
+        }
+        func equals(_ range: Range<Int>, _ name: StaticString) -> Bool {
+            range.count == name.utf8CodeUnitCount
+                && zip(tag[range], UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+                    .allSatisfy(==)
+        }
+        var element = BenchStanza(name: text(localName(until: isSpace)))
+        while true {
+            while index < tag.count, isSpace(tag[index]) { index += 1 }
+            guard index < tag.count else { return element }
+            let key = localName { $0 == UInt8(ascii: "=") }
+            index += 1
+            guard index < tag.count else { throw Failure.malformed("attribute without a value") }
+            let quote = tag[index]
+            index += 1
+            let start = index
+            while index < tag.count, tag[index] != quote { index += 1 }
+            let value = start..<index
+            index += 1
+            if equals(key, "id") {
+                element.id = text(value)
+            } else if equals(key, "type") {
+                element.type = text(value)
+            } else if header && equals(key, "to") {
+                element.to = text(value)
+            }
+        }
+    }
+}
