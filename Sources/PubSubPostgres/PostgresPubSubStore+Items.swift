@@ -12,53 +12,20 @@ extension PostgresPubSubStore {
         let hasPayload = publications.map { $0.item.payload != nil }
         let publishers = publications.map(\.item.publisher.description)
         let dates = publications.map(\.item.publishedAt)
-        // One transaction of two statements, whatever the number of items: the group commit.
-        // - The UPDATE takes each node row's lock, which serializes publishes to a node, and
-        //   reserves one sequence per item from the locked row.
-        // - Only the last of several items with one ItemID is written (an upsert may not touch a
-        //   row twice in one statement); the others still take their sequence, as if replaced.
-        // - Trimming is a second statement so that its snapshot, taken after the lock, sees every
-        //   item: those committed while this one waited, and this batch's.
-        return try await self.withTransaction { connection in
-            let rows = try await connection.query(
-                """
-                WITH input AS (
-                    SELECT * FROM unnest(\(nodes)::text[], \(ids)::text[], \(payloads)::text[],
-                                         \(hasPayload)::boolean[], \(publishers)::text[], \(dates)::timestamptz[])
-                        WITH ORDINALITY AS i(node_id, item_id, payload, has_payload, publisher, published_at, ord)
-                ), counts AS (
-                    SELECT node_id, count(*) AS n FROM input GROUP BY node_id
-                ), reserved AS (
-                    UPDATE nodes SET last_sequence = nodes.last_sequence + counts.n
-                    FROM counts WHERE nodes.node_id = counts.node_id
-                    RETURNING nodes.node_id, nodes.last_sequence - counts.n AS base,
-                              (nodes.config->>'maxItems')::integer AS max_items
-                ), numbered AS (
-                    SELECT input.*, reserved.max_items,
-                           reserved.base + row_number() OVER (PARTITION BY input.node_id ORDER BY input.ord) AS sequence,
-                           row_number() OVER (PARTITION BY input.node_id, input.item_id ORDER BY input.ord DESC) AS newest
-                    FROM input JOIN reserved USING (node_id)
-                ), stored AS (
-                    INSERT INTO items (node_id, item_id, sequence, payload, publisher, published_at)
-                    SELECT node_id, item_id, sequence, CASE WHEN has_payload THEN payload END, publisher, published_at
-                    FROM numbered WHERE newest = 1
-                    ON CONFLICT (node_id, item_id) DO UPDATE
-                        SET sequence = EXCLUDED.sequence, payload = EXCLUDED.payload,
-                            publisher = EXCLUDED.publisher, published_at = EXCLUDED.published_at
-                )
-                SELECT ord, sequence, max_items FROM numbered
-                """,
-                logger: self.logger
-            )
-            var sequences = [Int64?](repeating: nil, count: publications.count)
-            var maxItems: [String: Int] = [:]
-            for try await (ordinal, sequence, max) in rows.decode((Int, Int64, Int).self) {
-                sequences[ordinal - 1] = sequence
-                maxItems[publications[ordinal - 1].node] = max
-            }
-            try await self.trim(maxItems, on: connection)
-            return sequences
+        // One call, one round trip and one commit, whatever the number of items: the group commit
+        // (migration 0005 has the statements and why they are safe).
+        let rows = try await self.client.query(
+            """
+            SELECT ordinal, item_sequence FROM herald_publish(\(nodes), \(ids), \(payloads), \(hasPayload),
+                                                              \(publishers), \(dates))
+            """,
+            logger: self.logger
+        )
+        var sequences = [Int64?](repeating: nil, count: publications.count)
+        for try await (ordinal, sequence) in rows.decode((Int, Int64).self) {
+            sequences[ordinal - 1] = sequence
         }
+        return sequences
     }
 
     package func items(node: String, query: ItemQuery) async throws -> ItemPage {
