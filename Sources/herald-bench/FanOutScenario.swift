@@ -2,11 +2,13 @@ import NIOConcurrencyHelpers
 import NIOCore
 import XMPPCore
 
-/// One node, `subscribers` subscribers, `publishes` publishes with `window` in flight: what the
-/// issue calls scenario (a), and with no subscribers scenario (d), durable publish throughput.
-/// With a `rate`, publishes are paced at that many a second (the window still caps those in
-/// flight): scenario (c), latency at a fixed load.
+/// `nodes` nodes with `subscribers` subscribers each, `publishes` publishes with `window` in flight,
+/// each to a node drawn at random (reproducibly): what the issue calls scenario (a) with one node,
+/// (b) with many, and with no subscribers (d), durable publish throughput. With a `rate`,
+/// publishes are paced at that many a second (the window still caps those in flight): scenario
+/// (c), latency at a fixed load.
 struct FanOutScenario: Sendable {
+    var nodes = 1
     var subscribers: Int
     var publishes: Int
     var window: Int
@@ -15,6 +17,7 @@ struct FanOutScenario: Sendable {
     var timeout: Duration
 
     struct Result: Sendable, Codable {
+        var nodes: Int
         var subscribers: Int
         var publishes: Int
         var window: Int
@@ -33,16 +36,26 @@ struct FanOutScenario: Sendable {
     private static let pubsub = "http://jabber.org/protocol/pubsub"
 
     func run(_ session: inout BenchSession, domain: String, run: String) async throws -> Result {
-        let node = "bench-\(run)"
+        let nodes = (0..<self.nodes).map { "bench-\(run)-\($0)" }
         let owner = "owner-\(run)@bench/b"
-        try await session.send(
-            "<iq type='set' id='create' from='\(owner)' to='\(domain)'>"
-                + "<pubsub xmlns='\(Self.pubsub)'><create node='\(node)'/><configure><x xmlns='jabber:x:data' type='submit'>"
-                + "<field var='FORM_TYPE' type='hidden'><value>\(Self.pubsub)#node_config</value></field>"
-                + "<field var='pubsub#max_items'><value>100</value></field></x></configure></pubsub></iq>"
-        )
-        try await Self.awaitResults(["create"], &session)
-        try await self.subscribe(node: node, run: run, domain: domain, &session)
+        try await Self.inChunks(Array(nodes.enumerated()), &session) { index, node in
+            (
+                "c\(index)",
+                "<iq type='set' id='c\(index)' from='\(owner)' to='\(domain)'>"
+                    + "<pubsub xmlns='\(Self.pubsub)'><create node='\(node)'/><configure><x xmlns='jabber:x:data' type='submit'>"
+                    + "<field var='FORM_TYPE' type='hidden'><value>\(Self.pubsub)#node_config</value></field>"
+                    + "<field var='pubsub#max_items'><value>100</value></field></x></configure></pubsub></iq>"
+            )
+        }
+        let subscriptions = nodes.indices.flatMap { node in (0..<self.subscribers).map { (node, $0) } }
+        try await Self.inChunks(subscriptions, &session) { node, user in
+            let jid = "u\(node)x\(user)-\(run)@bench/r"
+            return (
+                "s\(node)x\(user)",
+                "<iq type='set' id='s\(node)x\(user)' from='\(jid)' to='\(domain)'><pubsub xmlns='\(Self.pubsub)'>"
+                    + "<subscribe node='\(nodes[node])' jid='\(jid)'/></pubsub></iq>"
+            )
+        }
 
         let clock = ContinuousClock()
         let sent = SentTimes(count: self.publishes)
@@ -64,7 +77,7 @@ struct FanOutScenario: Sendable {
                     ByteBuffer(
                         string:
                             "<iq type='set' id='p\(index)' from='\(owner)' to='\(domain)'><pubsub xmlns='\(Self.pubsub)'>"
-                            + "<publish node='\(node)'><item id='i\(index)'><entry xmlns='urn:herald:bench'>"
+                            + "<publish node='\(nodes[Self.node(of: index, among: nodes.count)])'><item id='i\(index)'><entry xmlns='urn:herald:bench'>"
                             + "<title>event \(index)</title><body>a small payload of a few dozen bytes</body>"
                             + "</entry></item></publish></pubsub></iq>"
                     )
@@ -104,6 +117,7 @@ struct FanOutScenario: Sendable {
         credit.finish()
         let seconds = Self.seconds(max(lastResult, lastNotification) - start)
         return Result(
+            nodes: self.nodes,
             subscribers: self.subscribers,
             publishes: self.publishes,
             window: self.window,
@@ -119,22 +133,28 @@ struct FanOutScenario: Sendable {
         )
     }
 
-    /// Subscribes user0…userN-1 of this run, `window` requests at a time.
-    private func subscribe(node: String, run: String, domain: String, _ session: inout BenchSession) async throws {
-        var next = 0
-        while next < self.subscribers {
-            let batch = next..<min(self.subscribers, next + max(self.window, 64))
-            var xml = ""
-            for index in batch {
-                let jid = "user\(index)-\(run)@bench/r"
-                xml +=
-                    "<iq type='set' id='s\(index)' from='\(jid)' to='\(domain)'><pubsub xmlns='\(Self.pubsub)'>"
-                    + "<subscribe node='\(node)' jid='\(jid)'/></pubsub></iq>"
-            }
-            try await session.send(xml)
-            try await Self.awaitResults(Set(batch.map { "s\($0)" }), &session)
-            next = batch.upperBound
+    /// Sends one request per element, 256 at a time, each chunk once the previous one is answered.
+    private static func inChunks<Element>(
+        _ elements: [Element],
+        _ session: inout BenchSession,
+        request: (Element) -> (id: String, xml: String)
+    ) async throws {
+        var start = 0
+        while start < elements.count {
+            let chunk = elements[start..<min(elements.count, start + 256)].map(request)
+            try await session.send(chunk.map(\.xml).joined())
+            try await Self.awaitResults(Set(chunk.map(\.id)), &session)
+            start += chunk.count
         }
+    }
+
+    /// The node of publish `index`: drawn from a fixed sequence (SplitMix64), the same in every run.
+    static func node(of index: Int, among count: Int) -> Int {
+        guard count > 1 else { return 0 }
+        var z = UInt64(index) &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(count))
     }
 
     /// Reads until every IQ in `ids` has its result; an error result fails the run.

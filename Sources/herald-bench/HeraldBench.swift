@@ -12,6 +12,7 @@ struct HeraldBench: AsyncParsableCommand {
             Needs the test stack's PostgreSQL in the environment:
               eval "$(bash Deploy/local/stack.sh env test)"
             fan-out (scenario a): --subscribers 1000 --publishes 2000 --window 16
+            many nodes (scenario b): --nodes 1000 --subscribers 100 --publishes 5000 --window 16
             fixed rate (scenario c): --subscribers 10 --publishes 10000 --window 64 --rate 1000
             durable publishes (scenario d): --subscribers 0 --publishes 20000 --window 64
             """
@@ -19,7 +20,8 @@ struct HeraldBench: AsyncParsableCommand {
 
     @Option(help: "The herald binary (build it with swift build -c release).")
     var herald = ".build/release/herald"
-    @Option(help: "Subscribers of the one node.") var subscribers = 100
+    @Option(help: "Nodes; each publish goes to one drawn at random.") var nodes = 1
+    @Option(help: "Subscribers of each node.") var subscribers = 100
     @Option(help: "Publishes to make.") var publishes = 1000
     @Option(help: "Publishes in flight at once.") var window = 16
     @Option(help: "Publishes a second, paced (default: as fast as the window allows).") var rate: Int?
@@ -27,7 +29,8 @@ struct HeraldBench: AsyncParsableCommand {
     @Option(help: "Write the result as JSON to this file too.") var json: String?
 
     func validate() throws {
-        guard (0...1_000_000).contains(self.subscribers), (1...10_000_000).contains(self.publishes),
+        guard (1...100_000).contains(self.nodes), (0...1_000_000).contains(self.subscribers),
+            (0...2_000_000).contains(self.nodes * self.subscribers), (1...10_000_000).contains(self.publishes),
             (1...10_000).contains(self.window), (1...3600).contains(self.timeout),
             (1...1_000_000).contains(self.rate ?? 1)
         else {
@@ -50,6 +53,7 @@ struct HeraldBench: AsyncParsableCommand {
         )
         defer { herald.stop() }
         let scenario = FanOutScenario(
+            nodes: self.nodes,
             subscribers: self.subscribers,
             publishes: self.publishes,
             window: self.window,
@@ -89,7 +93,7 @@ struct Report: Codable {
             values.map { String(format: "%.2f", $0) }.joined(separator: " / ")
         }
         return """
-            scenario            1 node × \(r.subscribers) subscribers, \(r.publishes) publishes, \(r.window) in flight\
+            scenario            \(r.nodes) node\(r.nodes == 1 ? "" : "s") × \(r.subscribers) subscribers, \(r.publishes) publishes, \(r.window) in flight\
             \(r.rate.map { ", \($0)/s" } ?? "")
             publishes/s         \(String(format: "%.0f", r.publishesPerSecond))
             notifications/s     \(String(format: "%.0f", r.notificationsPerSecond))

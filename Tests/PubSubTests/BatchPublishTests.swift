@@ -48,13 +48,15 @@ import XMPPCore
         try await Self.prepared(batched)
         try await Self.prepared(single)
 
-        let together = await batched.service.handle(stanzas)
+        var measured: [Int] = []
+        let together = await batched.service.handle(stanzas) { index, _ in measured.append(index) }
         var oneByOne: [PubSubOutcome] = []
         for stanza in stanzas {
             oneByOne.append(await single.service.handle(stanza))
         }
 
         #expect(Self.wire(together) == Self.wire(oneByOne))
+        #expect(measured.sorted() == Array(stanzas.indices), "each stanza's duration is reported once")
         #expect(together.map(\.sequence) == [1, nil, 2, nil, 3, nil, 1, 4, 5])
         #expect(try await batched.store.itemIDs(node: "a") == ["a4", "a3"])
         #expect(try await batched.store.itemIDs(node: "fresh") == ["f1"])

@@ -22,12 +22,10 @@ struct PubSubDispatcher: Sendable {
     /// Stanzas from the XMPP server, handled together: their replies go back over the stream.
     func dispatch(_ stanzas: [XMLElement]) async {
         await self.gate.run {
-            let clock = ContinuousClock()
-            let start = clock.now
-            let outcomes = await self.service.handle(stanzas)
-            let duration = clock.now - start
-            for (stanza, outcome) in zip(stanzas, outcomes) {
-                self.metrics.handled(stanza, outcome, duration: duration, overStream: true)
+            var durations = [Duration](repeating: .zero, count: stanzas.count)
+            let outcomes = await self.service.handle(stanzas) { index, duration in durations[index] = duration }
+            for (index, outcome) in outcomes.enumerated() {
+                self.metrics.handled(stanzas[index], outcome, duration: durations[index], overStream: true)
             }
             await self.send(outcomes, replyOverStream: true)
         }

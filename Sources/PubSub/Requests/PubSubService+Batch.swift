@@ -6,20 +6,34 @@ extension PubSubService {
     /// Handles stanzas in their order, with the outcomes `handle(_:)` would give one by one, except
     /// that each run of consecutive publishes is stored with one write: every publish of the run is
     /// checked, their items are committed together, then each is answered and notified in order.
-    /// No publish is answered before the commit that stores its item.
-    package func handle(_ stanzas: [XMLElement]) async -> [PubSubOutcome] {
+    /// No publish is answered before the commit that stores its item. `measured` learns how long
+    /// each stanza took (for a publish, its whole run).
+    package func handle(
+        _ stanzas: [XMLElement],
+        measured: (_ index: Int, _ duration: Duration) -> Void = { _, _ in }
+    ) async -> [PubSubOutcome] {
+        let clock = ContinuousClock()
         var outcomes = [PubSubOutcome?](repeating: nil, count: stanzas.count)
         var run: [(index: Int, request: PublishRequest)] = []
+        func publishRun() async {
+            guard !run.isEmpty else { return }
+            let start = clock.now
+            await self.publishTogether(run, into: &outcomes)
+            let duration = clock.now - start
+            for (index, _) in run { measured(index, duration) }
+            run = []
+        }
         for (index, stanza) in stanzas.enumerated() {
             if let request = self.publishRequest(stanza) {
                 run.append((index, request))
                 continue
             }
-            await self.publishTogether(run, into: &outcomes)
-            run = []
+            await publishRun()
+            let start = clock.now
             outcomes[index] = await self.handle(stanza)
+            measured(index, clock.now - start)
         }
-        await self.publishTogether(run, into: &outcomes)
+        await publishRun()
         return outcomes.map { $0! }
     }
 
