@@ -43,7 +43,8 @@ extension PostgresPubSubStore {
                 ) {
                     guard nodeExists else { throw PubSubStoreError.nodeNotFound }
                     if let node, let foundJID, let id, let state, let foundOptions {
-                        return try Self.subscription((node, foundJID, id, state, foundOptions))
+                        var decoded: [String: SubscriptionOptions] = [:]
+                        return try Self.subscription((node, foundJID, id, state, foundOptions), decoded: &decoded)
                     }
                     guard held < limit else { throw PubSubStoreError.tooManySubscriptions }
                 }
@@ -113,24 +114,32 @@ extension PostgresPubSubStore {
 
     static let subscriptionColumns = "node_id, jid, subscription_id, state, options::text"
 
+    /// Decodes rows. A node's subscriptions are read whole into the cache, where a million may be
+    /// held: equal option texts are decoded once and share their value, and equal NodeIDs share one
+    /// string, so each subscription costs little more than its JID and SubID.
     static func subscriptions(_ rows: PostgresRowSequence) async throws -> [Subscription] {
         var subscriptions: [Subscription] = []
+        var options: [String: SubscriptionOptions] = [:]
+        var nodes: Set<String> = []
         for try await row in rows.decode(SubscriptionRow.self) {
-            subscriptions.append(try Self.subscription(row))
+            var subscription = try Self.subscription(row, decoded: &options)
+            subscription.node = nodes.insert(subscription.node).memberAfterInsert
+            subscriptions.append(subscription)
         }
         return subscriptions
     }
 
-    private static func subscription(_ row: SubscriptionRow) throws -> Subscription {
+    /// One row; `decoded` holds the options already decoded, by their text.
+    private static func subscription(
+        _ row: SubscriptionRow,
+        decoded: inout [String: SubscriptionOptions]
+    ) throws -> Subscription {
         guard let state = SubscriptionState(rawValue: row.3) else {
             throw StoredValueError(column: "state", value: row.3)
         }
-        return Subscription(
-            node: row.0,
-            jid: try JID(row.1),
-            id: row.2,
-            state: state,
-            options: try JSONColumn.decode(SubscriptionOptions.self, row.4, column: "subscriptions.options")
-        )
+        if decoded[row.4] == nil {
+            decoded[row.4] = try JSONColumn.decode(SubscriptionOptions.self, row.4, column: "subscriptions.options")
+        }
+        return Subscription(node: row.0, jid: try JID(row.1), id: row.2, state: state, options: decoded[row.4]!)
     }
 }

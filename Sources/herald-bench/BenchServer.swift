@@ -27,30 +27,47 @@ final class BenchServer: Sendable {
 
     var port: Int { self.server.channel.localAddress?.port ?? 0 }
 
-    /// Waits for Herald to connect and authenticate, then runs `body` with the session.
-    func accept<T: Sendable>(
-        _ body: (BenchSession) async throws -> T
-    ) async throws -> T {
+    /// Runs `body`, which takes Herald's connections one after the other (one per herald process).
+    func accept<T: Sendable>(_ body: (inout Connections) async throws -> T) async throws -> T {
         try await self.server.executeThenClose { connections in
-            var iterator = connections.makeAsyncIterator()
-            guard let connection = try await iterator.next() else { throw BenchError("no component connected") }
+            var accepted = Connections(
+                iterator: connections.makeAsyncIterator(),
+                domain: self.domain,
+                secret: self.secret
+            )
+            return try await body(&accepted)
+        }
+    }
+
+    /// Herald's connections, in the order they come.
+    struct Connections {
+        var iterator: NIOAsyncChannelInboundStream<NIOAsyncChannel<[BenchStanza], ByteBuffer>>.AsyncIterator
+        let domain: String
+        let secret: String
+
+        /// Waits for the next connection, checks its handshake, and runs `body` with the session;
+        /// the connection closes when `body` returns.
+        mutating func session<T: Sendable>(_ body: (inout BenchSession) async throws -> T) async throws -> T {
+            guard let connection = try await self.iterator.next(isolation: #isolation) else {
+                throw BenchError("no component connected")
+            }
+            let (domain, secret) = (self.domain, self.secret)
             return try await connection.executeThenClose { inbound, outbound in
                 var session = BenchSession(reads: inbound.makeAsyncIterator(), outbound: outbound)
-                guard let header = try await session.next(), header.name == "stream",
-                    header.to == self.domain
-                else { throw BenchError("the component did not open a stream to \(self.domain)") }
+                guard let header = try await session.next(), header.name == "stream", header.to == domain
+                else { throw BenchError("the component did not open a stream to \(domain)") }
                 let streamID = "bench-stream"
                 try await outbound.write(
                     ByteBuffer(
                         string: "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
-                            + "xmlns:stream='http://etherx.jabber.org/streams' from='\(self.domain)' id='\(streamID)'>"
+                            + "xmlns:stream='http://etherx.jabber.org/streams' from='\(domain)' id='\(streamID)'>"
                     )
                 )
                 guard let handshake = try await session.next(), handshake.name == "handshake",
-                    handshake.text == Handshake.digest(streamID: streamID, secret: self.secret)
+                    handshake.text == Handshake.digest(streamID: streamID, secret: secret)
                 else { throw BenchError("the component's handshake is wrong") }
                 try await outbound.write(ByteBuffer(string: "<handshake/>"))
-                return try await body(session)
+                return try await body(&session)
             }
         }
     }

@@ -35,10 +35,20 @@ struct FanOutScenario: Sendable {
 
     private static let pubsub = "http://jabber.org/protocol/pubsub"
 
-    func run(_ session: inout BenchSession, domain: String, run: String) async throws -> Result {
-        let nodes = (0..<self.nodes).map { "bench-\(run)-\($0)" }
-        let owner = "owner-\(run)@bench/b"
-        try await Self.inChunks(Array(nodes.enumerated()), &session) { index, node in
+    /// The nodes of the run named `run`.
+    func nodeNames(run: String) -> [String] {
+        (0..<self.nodes).map { "bench-\(run)-\($0)" }
+    }
+
+    static func owner(run: String) -> String { "owner-\(run)@bench/b" }
+
+    /// Creates the nodes and subscriptions, through Herald; with `seed`, only the first node and its
+    /// first subscription, then copies of them straight into PostgreSQL (see `Seeder`).
+    func setUp(_ session: inout BenchSession, domain: String, run: String, seed: Bool) async throws {
+        let nodes = self.nodeNames(run: run)
+        let owner = Self.owner(run: run)
+        let created = seed ? Array(nodes.prefix(1)) : nodes
+        try await Self.inChunks(Array(created.enumerated()), &session) { index, node in
             (
                 "c\(index)",
                 "<iq type='set' id='c\(index)' from='\(owner)' to='\(domain)'>"
@@ -47,16 +57,38 @@ struct FanOutScenario: Sendable {
                     + "<field var='pubsub#max_items'><value>100</value></field></x></configure></pubsub></iq>"
             )
         }
-        let subscriptions = nodes.indices.flatMap { node in (0..<self.subscribers).map { (node, $0) } }
-        try await Self.inChunks(subscriptions, &session) { node, user in
-            let jid = "u\(node)x\(user)-\(run)@bench/r"
+        let subscribed =
+            seed
+            ? (self.subscribers > 0 ? [(0, 0)] : [])
+            : nodes.indices.flatMap { node in (0..<self.subscribers).map { (node, $0) } }
+        try await Self.inChunks(subscribed, &session) { node, user in
+            let jid = Self.subscriber(node: node, user: user, run: run)
             return (
                 "s\(node)x\(user)",
                 "<iq type='set' id='s\(node)x\(user)' from='\(jid)' to='\(domain)'><pubsub xmlns='\(Self.pubsub)'>"
                     + "<subscribe node='\(nodes[node])' jid='\(jid)'/></pubsub></iq>"
             )
         }
+        if seed {
+            try await Seeder.seed(
+                template: nodes[0],
+                templateSubscriber: Self.subscriber(node: 0, user: 0, run: run),
+                names: nodes,
+                subscribers: self.subscribers,
+                run: run
+            )
+        }
+    }
 
+    /// The JID of subscriber `user` of node `node` (the seeder writes the same).
+    static func subscriber(node: Int, user: Int, run: String) -> String {
+        "u\(node)x\(user)-\(run)@bench/r"
+    }
+
+    /// Publishes and counts what comes back.
+    func measure(_ session: inout BenchSession, domain: String, run: String) async throws -> Result {
+        let nodes = self.nodeNames(run: run)
+        let owner = Self.owner(run: run)
         let clock = ContinuousClock()
         let sent = SentTimes(count: self.publishes)
         let (credits, credit) = AsyncStream.makeStream(of: Void.self)
@@ -157,6 +189,14 @@ struct FanOutScenario: Sendable {
         return Int((z ^ (z >> 31)) % UInt64(count))
     }
 
+    /// Sends a XEP-0199 ping to the service and waits for its answer: Herald serves requests.
+    static func ping(_ session: inout BenchSession, domain: String) async throws {
+        try await session.send(
+            "<iq type='get' id='ready' from='bench@bench/b' to='\(domain)'><ping xmlns='urn:xmpp:ping'/></iq>"
+        )
+        try await Self.awaitResults(["ready"], &session)
+    }
+
     /// Reads until every IQ in `ids` has its result; an error result fails the run.
     private static func awaitResults(_ ids: Set<String>, _ session: inout BenchSession) async throws {
         var waiting = ids
@@ -180,7 +220,7 @@ struct FanOutScenario: Sendable {
         try await session.next()
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
+    static func seconds(_ duration: Duration) -> Double {
         max(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18, 1e-9)
     }
 }

@@ -27,6 +27,10 @@ struct HeraldBench: AsyncParsableCommand {
     @Option(help: "Publishes a second, paced (default: as fast as the window allows).") var rate: Int?
     @Option(help: "Seconds after which the run stops, counting what is missing as lost.") var timeout = 120
     @Option(help: "Write the result as JSON to this file too.") var json: String?
+    @Flag(help: "Create one node and one subscription through Herald, the rest straight in PostgreSQL.")
+    var seed = false
+    @Flag(help: "Restart herald after the set-up, and report how long it takes to answer (scenario e).")
+    var restart = false
 
     func validate() throws {
         guard (1...100_000).contains(self.nodes), (0...1_000_000).contains(self.subscribers),
@@ -42,15 +46,13 @@ struct HeraldBench: AsyncParsableCommand {
         let domain = "pubsub.bench"
         let secret = "bench-secret"
         let server = try await BenchServer(domain: domain, secret: secret, port: 0)
-        let herald = try HeraldProcess(
-            binary: self.herald,
-            overrides: [
-                "HERALD_COMPONENT_DOMAIN": domain, "HERALD_COMPONENT_SECRET": secret,
-                "HERALD_COMPONENT_HOST": "127.0.0.1", "HERALD_COMPONENT_PORT": "\(server.port)",
-                "HERALD_HTTP_PORT": "55289", "HERALD_LOG_LEVEL": "warning",
-                "HERALD_LIMITS_SUBSCRIPTIONS_PER_JID": "1000000",
-            ]
-        )
+        let overrides = [
+            "HERALD_COMPONENT_DOMAIN": domain, "HERALD_COMPONENT_SECRET": secret,
+            "HERALD_COMPONENT_HOST": "127.0.0.1", "HERALD_COMPONENT_PORT": "\(server.port)",
+            "HERALD_HTTP_PORT": "55289", "HERALD_LOG_LEVEL": "warning",
+            "HERALD_LIMITS_SUBSCRIPTIONS_PER_JID": "1000000",
+        ]
+        var herald = try HeraldProcess(binary: self.herald, overrides: overrides)
         defer { herald.stop() }
         let scenario = FanOutScenario(
             nodes: self.nodes,
@@ -61,13 +63,37 @@ struct HeraldBench: AsyncParsableCommand {
             timeout: .seconds(self.timeout)
         )
         let run = String(UInt32.random(in: .min ... .max), radix: 36)
-        let cpuBefore = herald.cpuSeconds
-        let result = try await server.accept { session in
-            var session = session
-            return try await scenario.run(&session, domain: domain, run: run)
+        let clock = ContinuousClock()
+        let (result, cpu, startup) = try await server.accept { connections in
+            try await connections.session { session in
+                try await scenario.setUp(&session, domain: domain, run: run, seed: self.seed)
+                // Stopped while its connection is open, so that it does not reconnect as the next one.
+                if self.restart { herald.stop() }
+            }
+            var startup: Double?
+            if self.restart {
+                let spawned = clock.now
+                herald = try HeraldProcess(binary: self.herald, overrides: overrides)
+                return try await connections.session { session in
+                    try await FanOutScenario.ping(&session, domain: domain)
+                    startup = FanOutScenario.seconds(clock.now - spawned)
+                    let cpuBefore = herald.cpuSeconds
+                    let result = try await scenario.measure(&session, domain: domain, run: run)
+                    return (result, herald.cpuSeconds - cpuBefore, startup)
+                }
+            }
+            return try await connections.session { session in
+                let cpuBefore = herald.cpuSeconds
+                let result = try await scenario.measure(&session, domain: domain, run: run)
+                return (result, herald.cpuSeconds - cpuBefore, startup)
+            }
         }
-        let cpu = herald.cpuSeconds - cpuBefore
-        let report = Report(result: result, heraldCPUSeconds: cpu, heraldPeakRSSMiB: herald.peakRSSMiB)
+        let report = Report(
+            result: result,
+            heraldCPUSeconds: cpu,
+            heraldPeakRSSMiB: herald.peakRSSMiB,
+            startupSeconds: startup
+        )
         print(report.table)
         if let json = self.json {
             let encoder = JSONEncoder()
@@ -83,9 +109,11 @@ struct HeraldBench: AsyncParsableCommand {
 /// A run's figures, for the table and the JSON file.
 struct Report: Codable {
     var result: FanOutScenario.Result
-    /// Herald's CPU time during the scenario (setup included), from /proc.
+    /// Herald's CPU time while publishing (set-up excluded), from /proc.
     var heraldCPUSeconds: Double
     var heraldPeakRSSMiB: Double
+    /// With --restart: from starting herald to its first answer.
+    var startupSeconds: Double?
 
     var table: String {
         let r = self.result
@@ -101,7 +129,8 @@ struct Report: Codable {
             publish RTT ms      \(ms(r.publishRTT))  (p50 / p99 / p99.9)
             publish→notify ms   \(ms(r.notificationLatency))  (p50 / p99 / p99.9)
             herald CPU          \(String(format: "%.1f", self.heraldCPUSeconds)) s in \(String(format: "%.1f", r.seconds)) s
-            herald peak RSS     \(String(format: "%.0f", self.heraldPeakRSSMiB)) MiB
+            herald peak RSS     \(String(format: "%.0f", self.heraldPeakRSSMiB)) MiB\
+            \(self.startupSeconds.map { "\nherald ready after  " + String(format: "%.2f", $0) + " s" } ?? "")
             """
     }
 }
