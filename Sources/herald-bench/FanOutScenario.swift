@@ -119,8 +119,8 @@ struct FanOutScenario: Sendable {
         }
         defer { sender.cancel() }
 
-        var rtt = Samples()
-        var latency = Samples()
+        var rtt = LatencyHistogram()
+        var latency = LatencyHistogram()
         var results = 0
         var notifications = 0
         let expected = self.subscribers * self.publishes
