@@ -64,17 +64,17 @@ package final class ComponentConnection: Service, Sendable {
         guard let writer else {
             throw ComponentError(.notConnected, "no component stream is established")
         }
-        var chunk = ""
+        var chunk: [UInt8] = []
         do {
             for stanza in stanzas {
                 XMLSerializer.write(stanza, inheritedNamespace: Namespace.component, into: &chunk)
-                if chunk.utf8.count >= Self.chunkBytes {
-                    try await writer.write(ByteBuffer(string: chunk))
+                if chunk.count >= Self.chunkBytes {
+                    try await writer.write(ByteBuffer(bytes: chunk))
                     chunk.removeAll(keepingCapacity: true)
                 }
             }
             if !chunk.isEmpty {
-                try await writer.write(ByteBuffer(string: chunk))
+                try await writer.write(ByteBuffer(bytes: chunk))
             }
         } catch {
             throw ComponentError(.connectionClosed, "the component stream closed before the stanzas were written")

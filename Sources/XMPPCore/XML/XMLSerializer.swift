@@ -7,25 +7,27 @@
 package enum XMLSerializer {
     /// Serializes `element` as if written inside a parent whose default namespace is `inheritedNamespace`.
     package static func serialize(_ element: XMLElement, inheritedNamespace: String = "") -> String {
-        var output = ""
+        var output: [UInt8] = []
         self.write(element, inheritedNamespace: inheritedNamespace, into: &output)
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
-    /// Appends the serialization of `element` to `output`.
-    package static func write(_ element: XMLElement, inheritedNamespace: String, into output: inout String) {
-        output += "<"
-        output += element.name
+    /// Appends the serialization of `element` to `output`, as UTF-8: bytes, because a fan-out writes
+    /// hundreds of thousands of stanzas a second and appending to a `String` re-checks its
+    /// encoding at every piece.
+    package static func write(_ element: XMLElement, inheritedNamespace: String, into output: inout [UInt8]) {
+        output.append(contentsOf: "<".utf8)
+        output.append(contentsOf: element.name.utf8)
         if element.namespace != inheritedNamespace {
-            output += " xmlns=\""
+            output.append(contentsOf: " xmlns=\"".utf8)
             self.escapeAttribute(element.namespace, into: &output)
-            output += "\""
+            output.append(contentsOf: "\"".utf8)
         }
         var declaredPrefixes: [String: String] = [:]
         for attribute in element.attributes {
-            output += " "
+            output.append(contentsOf: " ".utf8)
             if attribute.namespace == Namespace.xml {
-                output += "xml:"
+                output.append(contentsOf: "xml:".utf8)
             } else if !attribute.namespace.isEmpty {
                 let prefix: String
                 if let known = declaredPrefixes[attribute.namespace] {
@@ -33,23 +35,23 @@ package enum XMLSerializer {
                 } else {
                     prefix = "a\(declaredPrefixes.count)"
                     declaredPrefixes[attribute.namespace] = prefix
-                    output += "xmlns:\(prefix)=\""
+                    output.append(contentsOf: "xmlns:\(prefix)=\"".utf8)
                     self.escapeAttribute(attribute.namespace, into: &output)
-                    output += "\" "
+                    output.append(contentsOf: "\" ".utf8)
                 }
-                output += prefix
-                output += ":"
+                output.append(contentsOf: prefix.utf8)
+                output.append(contentsOf: ":".utf8)
             }
-            output += attribute.name
-            output += "=\""
+            output.append(contentsOf: attribute.name.utf8)
+            output.append(contentsOf: "=\"".utf8)
             self.escapeAttribute(attribute.value, into: &output)
-            output += "\""
+            output.append(contentsOf: "\"".utf8)
         }
         if element.children.isEmpty {
-            output += "/>"
+            output.append(contentsOf: "/>".utf8)
             return
         }
-        output += ">"
+        output.append(contentsOf: ">".utf8)
         for child in element.children {
             switch child {
             case .element(let child):
@@ -57,49 +59,50 @@ package enum XMLSerializer {
             case .text(let text):
                 self.escapeText(text, into: &output)
             case .serialized(let xml):
-                output += xml
+                output.append(contentsOf: xml.utf8)
             }
         }
-        output += "</"
-        output += element.name
-        output += ">"
+        output.append(contentsOf: "</".utf8)
+        output.append(contentsOf: element.name.utf8)
+        output.append(contentsOf: ">".utf8)
     }
 
-    package static func escapeText(_ text: String, into output: inout String) {
-        // Most text needs no escaping: appended whole, it costs one copy instead of one append per scalar.
+    package static func escapeText(_ text: String, into output: inout [UInt8]) {
+        // Most text needs no escaping: appended whole, in one copy.
         guard text.utf8.contains(where: Self.needsEscapeInText) else {
-            output += text
+            output.append(contentsOf: text.utf8)
             return
         }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
+        // The replaced characters are ASCII, so the other bytes, multi-byte sequences included, pass as they are.
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): output.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): output.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): output.append(contentsOf: "&gt;".utf8)
             // A literal CR would be normalized to LF by the reader (XML 1.0 §2.11).
-            case "\r": output += "&#xD;"
-            default: output.unicodeScalars.append(scalar)
+            case UInt8(ascii: "\r"): output.append(contentsOf: "&#xD;".utf8)
+            default: output.append(byte)
             }
         }
     }
 
-    package static func escapeAttribute(_ value: String, into output: inout String) {
+    package static func escapeAttribute(_ value: String, into output: inout [UInt8]) {
         guard value.utf8.contains(where: Self.needsEscapeInAttribute) else {
-            output += value
+            output.append(contentsOf: value.utf8)
             return
         }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&apos;"
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): output.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): output.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): output.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "\""): output.append(contentsOf: "&quot;".utf8)
+            case UInt8(ascii: "'"): output.append(contentsOf: "&apos;".utf8)
             // Literal whitespace in attributes is normalized to spaces by the reader (XML 1.0 §3.3.3).
-            case "\r": output += "&#xD;"
-            case "\n": output += "&#xA;"
-            case "\t": output += "&#x9;"
-            default: output.unicodeScalars.append(scalar)
+            case UInt8(ascii: "\r"): output.append(contentsOf: "&#xD;".utf8)
+            case UInt8(ascii: "\n"): output.append(contentsOf: "&#xA;".utf8)
+            case UInt8(ascii: "\t"): output.append(contentsOf: "&#x9;".utf8)
+            default: output.append(byte)
             }
         }
     }
