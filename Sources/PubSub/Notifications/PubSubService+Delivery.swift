@@ -18,6 +18,8 @@ extension PubSubService {
         let now = self.now()
         var groups: [(jid: JID, subscriptions: [Subscription])] = []
         var position: [JID: Int] = [:]
+        groups.reserveCapacity(subscriptions.count)
+        position.reserveCapacity(subscriptions.count)
         for subscription in subscriptions where self.wantsEvents(subscription, configuration, now: now) {
             if let index = position[subscription.jid] {
                 groups[index].subscriptions.append(subscription)

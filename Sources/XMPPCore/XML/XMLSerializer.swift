@@ -69,7 +69,7 @@ package enum XMLSerializer {
 
     package static func escapeText(_ text: String, into output: inout [UInt8]) {
         // Most text needs no escaping: appended whole, in one copy.
-        guard text.utf8.contains(where: Self.needsEscapeInText) else {
+        guard Self.contains(text, any: Self.textSpecials) else {
             output.append(contentsOf: text.utf8)
             return
         }
@@ -87,7 +87,7 @@ package enum XMLSerializer {
     }
 
     package static func escapeAttribute(_ value: String, into output: inout [UInt8]) {
-        guard value.utf8.contains(where: Self.needsEscapeInAttribute) else {
+        guard Self.contains(value, any: Self.attributeSpecials) else {
             output.append(contentsOf: value.utf8)
             return
         }
@@ -107,21 +107,23 @@ package enum XMLSerializer {
         }
     }
 
-    /// The bytes `escapeAttribute` replaces (all ASCII, so a UTF-8 byte scan finds them).
-    private static func needsEscapeInAttribute(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"),
-            UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "\t"):
-            true
-        default: false
-        }
+    /// The bytes `escapeAttribute` replaces (all ASCII, so a UTF-8 byte scan finds them), as a table.
+    private static let attributeSpecials = Self.table("&<>\"'\r\n\t")
+    /// The bytes `escapeText` replaces.
+    private static let textSpecials = Self.table("&<>\r")
+
+    private static func table(_ characters: String) -> [Bool] {
+        var table = [Bool](repeating: false, count: 256)
+        for byte in characters.utf8 { table[Int(byte)] = true }
+        return table
     }
 
-    /// The bytes `escapeText` replaces.
-    private static func needsEscapeInText(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\r"): true
-        default: false
+    /// Whether `string` holds a byte marked in `table`: every stanza's attributes and text pass
+    /// here, so the scan works on the bytes in place.
+    private static func contains(_ string: String, any table: [Bool]) -> Bool {
+        var string = string
+        return string.withUTF8 { bytes in
+            table.withUnsafeBufferPointer { table in bytes.contains { table[Int($0)] } }
         }
     }
 }
