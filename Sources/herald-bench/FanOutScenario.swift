@@ -43,7 +43,7 @@ struct FanOutScenario: Sendable {
     static func owner(run: String) -> String { "owner-\(run)@bench/b" }
 
     /// Creates the nodes and subscriptions, through Herald; with `seed`, only the first node and its
-    /// first subscription, then copies of them straight into PostgreSQL (see `Seeder`).
+    /// first subscription, then copies of them straight into PostgreSQL (see `BenchDatabase`).
     func setUp(_ session: inout BenchSession, domain: String, run: String, seed: Bool) async throws {
         let nodes = self.nodeNames(run: run)
         let owner = Self.owner(run: run)
@@ -70,7 +70,7 @@ struct FanOutScenario: Sendable {
             )
         }
         if seed {
-            try await Seeder.seed(
+            try await BenchDatabase.seed(
                 template: nodes[0],
                 templateSubscriber: Self.subscriber(node: 0, user: 0, run: run),
                 names: nodes,

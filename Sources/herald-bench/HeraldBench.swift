@@ -88,6 +88,7 @@ struct HeraldBench: AsyncParsableCommand {
                 return (result, herald.cpuSeconds - cpuBefore, startup)
             }
         }
+        try await BenchDatabase.forget(run: run)
         let report = Report(
             result: result,
             heraldCPUSeconds: cpu,

@@ -2,10 +2,11 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Writes many nodes and subscriptions straight into PostgreSQL, as copies of one node and one
-/// subscription Herald created itself (so every column is in Herald's own format). Subscribing a
-/// million JIDs one IQ at a time would take the bench longer than the measurement.
-struct Seeder {
+/// The bench's own access to PostgreSQL: it writes many nodes and subscriptions as copies of one
+/// node and one subscription Herald created itself (so every column is in Herald's own format),
+/// since subscribing a million JIDs one IQ at a time would take longer than the measurement, and
+/// it deletes each run's nodes afterwards.
+struct BenchDatabase {
     /// Copies `template` to `names` (its configuration and owner) and gives each node `subscribers`
     /// subscriptions shaped like `templateSubscriber`'s: JIDs `u<node>x<user>-<run>@bench/r`,
     /// except (0, 0), which is the template's own. One transaction.
@@ -16,20 +17,7 @@ struct Seeder {
         subscribers: Int,
         run: String
     ) async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let configuration = PostgresClient.Configuration(
-            host: environment["HERALD_POSTGRES_HOST"] ?? "127.0.0.1",
-            port: Int(environment["HERALD_POSTGRES_PORT"] ?? "") ?? 5432,
-            username: environment["HERALD_POSTGRES_USER"] ?? "herald",
-            password: environment["HERALD_POSTGRES_PASSWORD"],
-            database: environment["HERALD_POSTGRES_DATABASE"] ?? "herald",
-            tls: .disable
-        )
-        let client = PostgresClient(configuration: configuration)
-        let logger = Logger(label: "herald-bench.seed")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        try await Self.withClient { client, logger in
             let others = Array(names.dropFirst())
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query(
@@ -63,6 +51,34 @@ struct Seeder {
                     logger: logger
                 )
             }
+        }
+    }
+
+    /// Deletes the nodes of a run (their items, subscriptions and affiliations go with them), so
+    /// that runs do not pile up in the database.
+    static func forget(run: String) async throws {
+        try await Self.withClient { client, logger in
+            try await client.query("DELETE FROM nodes WHERE node_id LIKE \("bench-\(run)-%")", logger: logger)
+        }
+    }
+
+    /// A client to the PostgreSQL named by Herald's environment variables, for the time of `body`.
+    private static func withClient(_ body: (PostgresClient, Logger) async throws -> Void) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let configuration = PostgresClient.Configuration(
+            host: environment["HERALD_POSTGRES_HOST"] ?? "127.0.0.1",
+            port: Int(environment["HERALD_POSTGRES_PORT"] ?? "") ?? 5432,
+            username: environment["HERALD_POSTGRES_USER"] ?? "herald",
+            password: environment["HERALD_POSTGRES_PASSWORD"],
+            database: environment["HERALD_POSTGRES_DATABASE"] ?? "herald",
+            tls: .disable
+        )
+        let client = PostgresClient(configuration: configuration)
+        let logger = Logger(label: "herald-bench.database")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await body(client, logger)
         }
     }
 }

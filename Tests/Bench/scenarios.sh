@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs every herald-bench scenario of issue 7 three times and prints, for each, the median and
+# the range of its figures (Docs/performance.md). Needs the stack's PostgreSQL in the environment:
+#   bash Deploy/local/stack.sh up test; eval "$(bash Deploy/local/stack.sh env test)"
+# Usage: bash Tests/Bench/scenarios.sh [scenario letters, default "a b c d e"] [runs, default 3]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+scenarios=${1:-a b c d e}
+runs=${2:-3}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+swift build -c release --product herald >/dev/null
+swift build -c release --product herald-bench >/dev/null
+
+bench() { # bench NAME ARGS…: one run, its JSON in $out/NAME-<n>.json
+    local name=$1; shift
+    for n in $(seq 1 "$runs"); do
+        .build/release/herald-bench "$@" --json "$out/$name-$n.json" >/dev/null 2>"$out/$name-$n.log" \
+            || { echo "herald-bench $name failed:" >&2; tail -5 "$out/$name-$n.log" >&2; exit 1; }
+    done
+}
+
+for scenario in $scenarios; do
+    case $scenario in
+        a)  bench a-100    --subscribers 100   --publishes 5000 --window 16
+            bench a-1000   --subscribers 1000  --publishes 2000 --window 16
+            bench a-10000  --subscribers 10000 --publishes 200  --window 16 --seed ;;
+        b)  bench b        --nodes 1000 --subscribers 100 --publishes 10000 --window 16 --seed ;;
+        c)  bench c-200    --subscribers 10 --publishes 5000  --window 64 --rate 200
+            bench c-1000   --subscribers 10 --publishes 10000 --window 64 --rate 1000 ;;
+        d)  bench d        --subscribers 0 --publishes 50000 --window 64 ;;
+        e)  bench e        --nodes 10000 --subscribers 100 --publishes 50000 --window 16 --seed --restart \
+                --timeout 900 ;;
+        *)  echo "unknown scenario $scenario" >&2; exit 2 ;;
+    esac
+done
+
+/usr/bin/python3 - "$out" <<'PY'
+import glob, json, os, statistics, sys
+out = sys.argv[1]
+names = sorted({os.path.basename(p).rsplit("-", 1)[0] for p in glob.glob(f"{out}/*.json")})
+print("| run | publishes/s | notifications/s | RTT p50 / p99 ms | notify p50 / p99 / p99.9 ms "
+      "| Herald CPU s / wall s | peak RSS MiB | ready s |")
+print("|---|---|---|---|---|---|---|---|")
+def cell(values, fmt):
+    m = statistics.median(values)
+    return fmt(m) if len(values) == 1 else f"{fmt(m)} ({fmt(min(values))}–{fmt(max(values))})"
+for name in names:
+    reports = [json.load(open(p)) for p in sorted(glob.glob(f"{out}/{name}-*.json"))]
+    r = [x["result"] for x in reports]
+    n0 = lambda v: f"{v:,.0f}"
+    n2 = lambda v: f"{v:.2f}"
+    n1 = lambda v: f"{v:.1f}"
+    ready = [x["startupSeconds"] for x in reports if x.get("startupSeconds") is not None]
+    print(f"| {name} | {cell([x['publishesPerSecond'] for x in r], n0)} "
+          f"| {cell([x['notificationsPerSecond'] for x in r], n0)} "
+          f"| {cell([x['publishRTT'][0] for x in r], n2)} / {cell([x['publishRTT'][1] for x in r], n2)} "
+          f"| {cell([x['notificationLatency'][0] for x in r], n2)} / {cell([x['notificationLatency'][1] for x in r], n2)}"
+          f" / {cell([x['notificationLatency'][2] for x in r], n2)} "
+          f"| {cell([x['heraldCPUSeconds'] for x in reports], n1)} / {cell([x['seconds'] for x in r], n1)} "
+          f"| {cell([x['heraldPeakRSSMiB'] for x in reports], n0)} "
+          f"| {cell(ready, n2) if ready else '–'} |")
+lost = sum(x["result"]["notificationsLost"] for p in glob.glob(f"{out}/*.json") for x in [json.load(open(p))])
+print(f"\nnotifications lost in all runs: {lost}")
+PY
