@@ -64,6 +64,9 @@ extension PubSubService {
         do {
             try await Deadline.run(within: self.limits.requestTimeout) {
                 try await self.publishTogether(run) { index, outcome in
+                    // Once the deadline has passed the work is cancelled, and what it answers
+                    // then (a cancelled store call) is not the outcome: the caller says it is unknown.
+                    guard !Task.isCancelled else { return }
                     answered.withLockedValue { $0[index] = outcome }
                 }
             }
