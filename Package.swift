@@ -143,7 +143,10 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "PubSubTests", dependencies: ["PubSub", "XMPPCore"]),
+        .testTarget(
+            name: "PubSubTests",
+            dependencies: ["PubSub", "XMPPCore", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
         .testTarget(
             name: "PubSubHTTPTests",
             dependencies: [

@@ -1,12 +1,13 @@
--- A publish in one round trip (issue 7). Herald stores a batch of items with one call,
--- herald_publish, instead of BEGIN, two statements and COMMIT: four round trips that bounded the
--- latency of a lone publish.
+-- A batch of publishes in one call (issue 7). Herald stores a batch of items with one call to
+-- herald_publish, inside BEGIN and COMMIT: the COMMIT's answer, which PostgreSQL sends once the
+-- commit is durable, is what Herald waits for before it acknowledges any of them.
 --
 -- Arguments are parallel arrays, one element per item, in publish order. Returns each item's
 -- ordinal (1-based) and sequence; an item whose node does not exist is not stored and not returned.
 --
--- - The UPDATE takes each node row's lock, which serializes publishes to a node until the call's
---   transaction ends, and reserves one sequence per item from the locked row.
+-- - The node rows are locked first, in NodeID order, which serializes publishes to a node until
+--   the call's transaction ends; two instances whose batches share nodes cannot deadlock. The
+--   UPDATE then reserves one sequence per item from the locked rows.
 -- - Only the last of several items with one ItemID is written (an upsert may not touch a row twice
 --   in one statement); the others still take their sequence, as if replaced.
 -- - Trimming to max_items is a second statement: in PL/pgSQL each statement takes a new snapshot,
@@ -17,6 +18,7 @@ CREATE FUNCTION herald_publish(
     published timestamptz[]
 ) RETURNS TABLE (ordinal bigint, item_sequence bigint) LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM nodes WHERE nodes.node_id = ANY(node_ids) ORDER BY nodes.node_id FOR UPDATE;
     RETURN QUERY
     WITH input AS (
         SELECT * FROM unnest(node_ids, item_ids, payloads, has_payload, publishers, published)

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Testing
 import XMPPCore
 
@@ -6,6 +7,15 @@ import XMPPCore
 /// The group commit (issue 7): stanzas handled as a batch answer exactly as they would one by
 /// one, publishes keep their order per node, and no publish is answered as done unless its
 /// commit happened.
+extension PubSubService {
+    /// Every outcome of a batch, in order.
+    func handleAll(_ stanzas: [XMLElement]) async -> [PubSubOutcome] {
+        var outcomes: [PubSubOutcome] = []
+        await self.handle(stanzas) { _, outcome, _ in outcomes.append(outcome) }
+        return outcomes
+    }
+}
+
 @Suite struct BatchPublishTests {
     static func publish(_ node: String, _ id: String, from: String = "alice@localhost/a") -> String {
         PubSubTestHarness.publishXML(
@@ -48,15 +58,19 @@ import XMPPCore
         try await Self.prepared(batched)
         try await Self.prepared(single)
 
-        var measured: [Int] = []
-        let together = await batched.service.handle(stanzas) { index, _ in measured.append(index) }
+        var delivered: [Int] = []
+        var together: [PubSubOutcome] = []
+        await batched.service.handle(stanzas) { index, outcome, _ in
+            delivered.append(index)
+            together.append(outcome)
+        }
         var oneByOne: [PubSubOutcome] = []
         for stanza in stanzas {
             oneByOne.append(await single.service.handle(stanza))
         }
 
         #expect(Self.wire(together) == Self.wire(oneByOne))
-        #expect(measured.sorted() == Array(stanzas.indices), "each stanza's duration is reported once")
+        #expect(delivered == Array(stanzas.indices), "each outcome is delivered once, in the stanzas' order")
         #expect(together.map(\.sequence) == [1, nil, 2, nil, 3, nil, 1, 4, 5])
         #expect(try await batched.store.itemIDs(node: "a") == ["a4", "a3"])
         #expect(try await batched.store.itemIDs(node: "fresh") == ["f1"])
@@ -68,7 +82,7 @@ import XMPPCore
         try await harness.create("ordered", config: ["pubsub#max_items": "100"])
         try await harness.subscribe("ordered", jid: "bob@localhost")
         let ids = (1...40).map { "i\($0)" }
-        let outcomes = await harness.service.handle(
+        let outcomes = await harness.service.handleAll(
             try ids.map { try PubSubTestHarness.stanza(Self.publish("ordered", $0)) }
         )
         #expect(outcomes.map(\.sequence) == (1...40).map { Int64($0) })
@@ -82,7 +96,7 @@ import XMPPCore
     @Test func aFailedCommitAnswersEveryStoringPublishWithAnError() async throws {
         let harness = try PubSubTestHarness(base: PublishFaultStore(fault: .fails))
         try await Self.prepared(harness)
-        let outcomes = await harness.service.handle(
+        let outcomes = await harness.service.handleAll(
             try [Self.publish("a", "a1"), Self.publish("t", "t1"), Self.publish("a", "a2")].map(
                 PubSubTestHarness.stanza
             )
@@ -102,7 +116,7 @@ import XMPPCore
             base: PublishFaultStore(fault: .hangs)
         )
         try await Self.prepared(harness)
-        let outcomes = await harness.service.handle(
+        let outcomes = await harness.service.handleAll(
             try [Self.publish("a", "m1", from: "mallory@localhost/m"), Self.publish("a", "a1")]
                 .map(PubSubTestHarness.stanza)
         )
@@ -110,5 +124,19 @@ import XMPPCore
         expectError(outcomes[1].reply!, "wait", "internal-server-error")
         #expect(outcomes[1].reply.map { XMLSerializer.serialize($0) }?.contains("may still take effect") == true)
         #expect(outcomes.allSatisfy { $0.notifications.isEmpty })
+    }
+
+    @Test func workAbandonedAtItsDeadlineDoesNotCommit() async throws {
+        let store = PublishFaultStore(fault: .slowSubscriptions(.milliseconds(400)))
+        let harness = try PubSubTestHarness(limits: PubSubLimits(requestTimeout: .milliseconds(100)), base: store)
+        try await Self.prepared(harness)
+        harness.store.invalidate(node: "a")
+        let calls = store.publishCalls.withLockedValue { $0 }
+        let outcomes = await harness.service.handleAll(try [Self.publish("a", "late")].map(PubSubTestHarness.stanza))
+        expectError(outcomes[0].reply!, "wait", "internal-server-error")
+        // The check finishes after the deadline; the run must then stop short of its commit.
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(store.publishCalls.withLockedValue { $0 } == calls)
+        #expect(try await harness.store.itemIDs(node: "a").isEmpty)
     }
 }

@@ -1,27 +1,37 @@
 import FoundationEssentials
+import NIOConcurrencyHelpers
 import XMPPCore
 
 @testable import PubSub
 
-/// The in-memory store whose publishes fail or never return, to show what a batch of publishes
-/// answers when its commit does not happen. Every other call is the in-memory store's.
+/// The in-memory store with a fault, to show what a batch of publishes answers when its commit
+/// does not happen. Every other call is the in-memory store's.
 struct PublishFaultStore: PubSubStore {
     enum Fault: Sendable {
+        /// Publishes fail.
         case fails
+        /// Publishes never return.
         case hangs
+        /// Reading a node's subscriptions takes this long, cancelled or not, as a query already
+        /// sent to PostgreSQL does.
+        case slowSubscriptions(Duration)
     }
 
     struct Failed: Error {}
 
     let base = InMemoryPubSubStore()
     let fault: Fault
+    /// How many publish calls reached the store.
+    let publishCalls = NIOLockedValueBox(0)
 
     func publish(_ publications: [Publication]) async throws -> [Int64?] {
+        self.publishCalls.withLockedValue { $0 += 1 }
         switch self.fault {
         case .fails: throw Failed()
         case .hangs:
             try await Task.sleep(for: .seconds(3600))
             return []
+        case .slowSubscriptions: return try await self.base.publish(publications)
         }
     }
 
@@ -50,7 +60,13 @@ struct PublishFaultStore: PubSubStore {
     func unsubscribe(node: String, jid: JID, subscriptionID: String?) async throws -> Int {
         try await self.base.unsubscribe(node: node, jid: jid, subscriptionID: subscriptionID)
     }
-    func subscriptions(node: String) async throws -> [Subscription] { try await self.base.subscriptions(node: node) }
+    func subscriptions(node: String) async throws -> [Subscription] {
+        if case .slowSubscriptions(let delay) = self.fault {
+            // Unstructured, so that cancelling the caller does not cut the wait short.
+            await Task { try? await Task.sleep(for: delay) }.value
+        }
+        return try await self.base.subscriptions(node: node)
+    }
     func subscriptions(jid: JID) async throws -> [Subscription] { try await self.base.subscriptions(jid: jid) }
     func items(node: String, query: ItemQuery) async throws -> ItemPage {
         try await self.base.items(node: node, query: query)

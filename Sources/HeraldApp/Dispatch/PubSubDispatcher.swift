@@ -20,16 +20,27 @@ struct PubSubDispatcher: Sendable {
     }
 
     /// Stanzas from the XMPP server, handled together: their replies go back over the stream.
+    /// Outcomes are sent as they come, a few hundred stanzas per write, so a batch never holds
+    /// more than one fan-out and one write's worth in memory.
     func dispatch(_ stanzas: [XMLElement]) async {
         await self.gate.run {
-            var durations = [Duration](repeating: .zero, count: stanzas.count)
-            let outcomes = await self.service.handle(stanzas) { index, duration in durations[index] = duration }
-            for (index, outcome) in outcomes.enumerated() {
-                self.metrics.handled(stanzas[index], outcome, duration: durations[index], overStream: true)
+            var pending: [PubSubOutcome] = []
+            var pendingStanzas = 0
+            await self.service.handle(stanzas) { index, outcome, duration in
+                self.metrics.handled(stanzas[index], outcome, duration: duration, overStream: true)
+                pending.append(outcome)
+                pendingStanzas += 1 + outcome.notifications.count
+                if pendingStanzas >= Self.stanzasPerSend {
+                    await self.send(pending, replyOverStream: true)
+                    (pending, pendingStanzas) = ([], 0)
+                }
             }
-            await self.send(outcomes, replyOverStream: true)
+            await self.send(pending, replyOverStream: true)
         }
     }
+
+    /// How many stanzas are gathered before they are sent: about 100 KiB of notifications.
+    static let stanzasPerSend = 256
 
     /// A request made for an HTTP caller: the notifications are sent, the reply is returned.
     /// Throws `SerialGate.NotAdmitted`, without handling it, when the request would wait longer

@@ -6,35 +6,29 @@ extension PubSubService {
     /// Handles stanzas in their order, with the outcomes `handle(_:)` would give one by one, except
     /// that each run of consecutive publishes is stored with one write: every publish of the run is
     /// checked, their items are committed together, then each is answered and notified in order.
-    /// No publish is answered before the commit that stores its item. `measured` learns how long
-    /// each stanza took (for a publish, its whole run).
+    /// No publish is answered before the commit that stores its item.
+    ///
+    /// Each outcome goes to `deliver` as soon as it is known, in the stanzas' order, with how long
+    /// its stanza took (a publish: from the start of its run): the caller sends it before the next
+    /// is built, so memory holds one fan-out at a time, not a batch's.
     package func handle(
         _ stanzas: [XMLElement],
-        measured: (_ index: Int, _ duration: Duration) -> Void = { _, _ in }
-    ) async -> [PubSubOutcome] {
+        deliver: (_ index: Int, _ outcome: PubSubOutcome, _ duration: Duration) async -> Void
+    ) async {
         let clock = ContinuousClock()
-        var outcomes = [PubSubOutcome?](repeating: nil, count: stanzas.count)
         var run: [(index: Int, request: PublishRequest)] = []
-        func publishRun() async {
-            guard !run.isEmpty else { return }
-            let start = clock.now
-            await self.publishTogether(run, into: &outcomes)
-            let duration = clock.now - start
-            for (index, _) in run { measured(index, duration) }
-            run = []
-        }
         for (index, stanza) in stanzas.enumerated() {
             if let request = self.publishRequest(stanza) {
                 run.append((index, request))
                 continue
             }
-            await publishRun()
+            await self.publishTogether(run, deliver: deliver)
+            run = []
             let start = clock.now
-            outcomes[index] = await self.handle(stanza)
-            measured(index, clock.now - start)
+            let outcome = await self.handle(stanza)
+            await deliver(index, outcome, clock.now - start)
         }
-        await publishRun()
-        return outcomes.map { $0! }
+        await self.publishTogether(run, deliver: deliver)
     }
 
     /// A publish request as `route` would dispatch it: an IQ set to the service whose `<pubsub/>`
@@ -53,39 +47,59 @@ extension PubSubService {
         return PublishRequest(iq: iq, pubsub: payload, publish: action)
     }
 
-    /// Checks, stores and answers a run of publishes, within one request deadline. Past the
-    /// deadline, the publishes not yet answered are told their outcome is unknown.
+    /// What became of one publish of a run by the time of its commit.
+    private enum Stored: Sendable {
+        /// Refused by its checks, or its commit failed: the answer is known.
+        case answered(PubSubOutcome)
+        /// Checked, and stored if it stores anything (`sequence`).
+        case done(PreparedPublish, sequence: Int64?)
+    }
+
+    /// Checks and stores a run of publishes within one request deadline, then answers them in
+    /// order. Past the deadline, each publish not refused by its checks by then is told its
+    /// outcome is unknown.
     private func publishTogether(
         _ run: [(index: Int, request: PublishRequest)],
-        into outcomes: inout [PubSubOutcome?]
+        deliver: (_ index: Int, _ outcome: PubSubOutcome, _ duration: Duration) async -> Void
     ) async {
         guard !run.isEmpty else { return }
-        let answered = NIOLockedValueBox<[Int: PubSubOutcome]>([:])
+        let clock = ContinuousClock()
+        let start = clock.now
+        let refused = NIOLockedValueBox<[Int: PubSubOutcome]>([:])
+        var stored: [Int: Stored]
         do {
-            try await Deadline.run(within: self.limits.requestTimeout) {
-                try await self.publishTogether(run) { index, outcome in
-                    // Once the deadline has passed the work is cancelled, and what it answers
-                    // then (a cancelled store call) is not the outcome: the caller says it is unknown.
+            stored = try await Deadline.run(within: self.limits.requestTimeout) {
+                try await self.checkAndStore(run) { index, outcome in
+                    // After the deadline the work is cancelled, and what it answers then (a
+                    // cancelled store call) is not the outcome: the caller says it is unknown.
                     guard !Task.isCancelled else { return }
-                    answered.withLockedValue { $0[index] = outcome }
+                    refused.withLockedValue { $0[index] = outcome }
                 }
             }
         } catch {
-            answered.withLockedValue { answered in
-                for (index, request) in run where answered[index] == nil {
-                    answered[index] = self.answer(request.iq, error)
-                }
+            stored = [:]
+            let known = refused.withLockedValue { $0 }
+            for (index, request) in run {
+                stored[index] = .answered(known[index] ?? self.answer(request.iq, error))
             }
         }
-        for (index, outcome) in answered.withLockedValue({ $0 }) {
-            outcomes[index] = outcome
+        for (index, _) in run {
+            let outcome: PubSubOutcome
+            switch stored[index]! {
+            case .answered(let answer): outcome = answer
+            case .done(let publish, let sequence): outcome = self.completePublish(publish, sequence: sequence)
+            }
+            await deliver(index, outcome, clock.now - start)
         }
     }
 
-    private func publishTogether(
+    /// Checks each publish in order, then stores the items of those that passed with one call.
+    /// Refusals are also reported to `refused` as they are found, so that they survive a deadline.
+    private func checkAndStore(
         _ run: [(index: Int, request: PublishRequest)],
-        answer: (Int, PubSubOutcome) -> Void
-    ) async throws {
+        refused: @Sendable (Int, PubSubOutcome) -> Void
+    ) async throws -> [Int: Stored] {
+        var results: [Int: Stored] = [:]
         var prepared: [(index: Int, publish: PreparedPublish)] = []
         for (index, request) in run {
             do {
@@ -93,31 +107,35 @@ extension PubSubService {
                     (index, try await self.preparePublish(request.iq, pubsub: request.pubsub, publish: request.publish))
                 )
             } catch {
-                answer(index, self.answer(request.iq, error))
+                let outcome = self.answer(request.iq, error)
+                refused(index, outcome)
+                results[index] = .answered(outcome)
             }
         }
-        let publications = prepared.compactMap(\.publish.publication)
-        var sequences: [Int64?]
-        var failure: (any Error)?
+        // Work abandoned at its deadline must not commit: its publishers were told the outcome is
+        // unknown, and nobody would send its notifications.
+        try Task.checkCancellation()
         do {
-            sequences = try await self.store.publish(publications)
-        } catch {
-            // None of them is stored; the notification-only publishes still go out.
-            (sequences, failure) = ([], error)
-        }
-        var stored = sequences.makeIterator()
-        for (index, publish) in prepared {
-            do {
-                var sequence: Int64?
-                if publish.publication != nil {
-                    if let failure { throw failure }
-                    guard let assigned = stored.next() ?? nil else { throw PubSubStoreError.nodeNotFound }
-                    sequence = assigned
+            var sequences = try await self.store.publish(prepared.compactMap(\.publish.publication)).makeIterator()
+            for (index, publish) in prepared {
+                guard publish.publication != nil else {
+                    results[index] = .done(publish, sequence: nil)
+                    continue
                 }
-                answer(index, try await self.completePublish(publish, sequence: sequence))
-            } catch {
-                answer(index, self.answer(publish.iq, error))
+                if let sequence = sequences.next() ?? nil {
+                    results[index] = .done(publish, sequence: sequence)
+                } else {
+                    results[index] = .answered(self.answer(publish.iq, PubSubStoreError.nodeNotFound))
+                }
+            }
+        } catch {
+            // Nothing was stored; the notification-only publishes are done all the same.
+            for (index, publish) in prepared {
+                results[index] =
+                    publish.publication == nil
+                    ? .done(publish, sequence: nil) : .answered(self.answer(publish.iq, error))
             }
         }
+        return results
     }
 }

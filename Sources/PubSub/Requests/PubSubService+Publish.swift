@@ -9,7 +9,7 @@ extension PubSubService {
         if let publication = prepared.publication {
             sequence = try await self.store.publish(publication.item, node: publication.node)
         }
-        return try await self.completePublish(prepared, sequence: sequence)
+        return self.completePublish(prepared, sequence: sequence)
     }
 
     /// Every check of a publish, and the item it stores; nothing is stored yet.
@@ -19,7 +19,9 @@ extension PubSubService {
         let node = try await self.publishTarget(nodeID, preconditions: preconditions, publisher: iq.from)
         try await self.checkPublisher(node, requester: iq.from)
         let item = try self.item(of: publish, configuration: node.configuration, publisher: iq.from)
-        let prepared = PreparedPublish(iq: iq, node: node, item: item)
+        let subscriptions =
+            node.configuration.deliverNotifications ? try await self.store.subscriptions(node: nodeID) : []
+        let prepared = PreparedPublish(iq: iq, node: node, item: item, subscriptions: subscriptions)
         if prepared.publication != nil {
             try await self.expireItems(of: node)
         }
@@ -27,8 +29,8 @@ extension PubSubService {
     }
 
     /// The reply and notifications of a publish once its item is stored (`sequence` is its place
-    /// in the node's order, nil when the node keeps no items).
-    func completePublish(_ prepared: PreparedPublish, sequence: Int64?) async throws -> PubSubOutcome {
+    /// in the node's order, nil when the node keeps no items). Reads nothing: it cannot fail.
+    func completePublish(_ prepared: PreparedPublish, sequence: Int64?) -> PubSubOutcome {
         let (iq, node, item) = (prepared.iq, prepared.node, prepared.item)
         let configuration = node.configuration
         self.logger.debug(
@@ -53,7 +55,7 @@ extension PubSubService {
         }
         let notifications = self.notifications(
             node: node,
-            subscriptions: try await self.store.subscriptions(node: node.id),
+            subscriptions: prepared.subscriptions,
             event: EventNotification.items(node: node.id, itemElement),
             payload: item?.payload
         )

@@ -69,7 +69,7 @@ package final class BoundedStanzaQueue: Sendable {
     }
 
     /// Ends the sequence: the consumer still gets every stanza pushed so far (including those of
-    /// waiting producers), then nil. Stanzas pushed after this are dropped.
+    /// waiting producers), then an empty batch. Stanzas pushed after this are dropped.
     package func finish() {
         let (producers, consumer) = self.state.withLockedValue { state in
             state.finished = true
