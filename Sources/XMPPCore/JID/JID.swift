@@ -62,7 +62,7 @@ package struct JID: Sendable, Hashable, CustomStringConvertible {
             try Self.check(localpart, part: .localpart)
             // RFC 7622 §3.3.1: characters excluded from localparts.
             if localpart.unicodeScalars.contains(where: {
-                Self.localpartExcluded.contains($0) || $0.properties.isWhitespace
+                Self.isWhitespace($0) || Self.localpartExcluded.contains($0)
             }) {
                 throw JIDError(.forbiddenCharacter, part: .localpart)
             }
@@ -71,7 +71,7 @@ package struct JID: Sendable, Hashable, CustomStringConvertible {
             try Self.check(resourcepart, part: .resourcepart)
         }
         if self.domainpart.unicodeScalars.contains(where: {
-            $0.properties.isWhitespace || Self.domainExcluded.contains($0)
+            Self.isWhitespace($0) || Self.domainExcluded.contains($0)
         }) {
             throw JIDError(.forbiddenCharacter, part: .domainpart)
         }
@@ -88,9 +88,20 @@ package struct JID: Sendable, Hashable, CustomStringConvertible {
     private static func check(_ part: String, part kind: JIDError.Part) throws(JIDError) {
         if part.isEmpty { throw JIDError(.emptyPart, part: kind) }
         if part.utf8.count > Self.maxPartBytes { throw JIDError(.partTooLong, part: kind) }
-        if part.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if part.unicodeScalars.contains(where: Self.isControl) {
             throw JIDError(.forbiddenCharacter, part: kind)
         }
+    }
+
+    // Every stanza's addresses are parsed, and nearly all are ASCII: these answer for ASCII
+    // without the Unicode property tables, which cost more than the rest of a JID's parsing.
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? scalar.value < 0x20 || scalar.value == 0x7F : scalar.properties.generalCategory == .control
+    }
+
+    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : scalar.properties.isWhitespace
     }
 
     private static let localpartExcluded: Set<Unicode.Scalar> = ["\"", "&", "'", "/", ":", "<", ">", "@"]
