@@ -15,22 +15,18 @@ extension PostgresPubSubStore {
                 logger: self.logger
             )
             guard try await !updated.collect().isEmpty else { throw PubSubStoreError.nodeNotFound }
-            try await self.trim([node: configuration.maxItems], on: connection)
+            try await self.trim(node: node, keeping: configuration.maxItems, on: connection)
         }
     }
 
-    /// Deletes all but the newest items of each node, as many as its count, by the (node_id, sequence)
-    /// index: each node's bound reads its `count + 1` newest index entries, never the whole node.
-    func trim(_ counts: [String: Int], on connection: PostgresConnection) async throws {
-        guard !counts.isEmpty else { return }
-        let nodes = Array(counts.keys)
-        let keep = nodes.map { counts[$0]! }
+    /// Deletes all but the newest `count` items, by the (node_id, sequence) index.
+    func trim(node: String, keeping count: Int, on connection: PostgresConnection) async throws {
         try await connection.query(
             """
-            DELETE FROM items USING unnest(\(nodes)::text[], \(keep)::integer[]) AS t(node_id, keep)
-            WHERE items.node_id = t.node_id AND items.sequence <= (
-                SELECT sequence FROM items AS newer WHERE newer.node_id = t.node_id
-                ORDER BY sequence DESC OFFSET t.keep LIMIT 1
+            DELETE FROM items
+            WHERE node_id = \(node) AND sequence <= (
+                SELECT sequence FROM items WHERE node_id = \(node)
+                ORDER BY sequence DESC OFFSET \(count) LIMIT 1
             )
             """,
             logger: self.logger

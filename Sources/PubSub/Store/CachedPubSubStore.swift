@@ -56,7 +56,7 @@ package final class CachedPubSubStore: PubSubStore {
         }
     }
 
-    /// How many nodes have cached state (for tests and metrics).
+    /// How many nodes have cached state, so that tests can see eviction.
     package var cachedNodes: Int {
         self.state.withLockedValue { $0.entries.values.count { $0.node != nil } }
     }
