@@ -492,6 +492,20 @@ require_tools() {
     if is_root; then command -v runuser >/dev/null 2>&1 || die "runuser not found"; fi
 }
 
+reserve_ports() {
+    # The stack's ports (55xxx for tests) lie in Linux's ephemeral range (32768-60999): any outgoing
+    # connection may take one as its source port, and Herald's listener then fails with "Address
+    # already in use" (seen once in an interop run). Reserving them keeps the kernel from handing
+    # them out; it needs root, and is skipped without it.
+    local file=/proc/sys/net/ipv4/ip_local_reserved_ports current p
+    [ -w "$file" ] || { log "cannot reserve ports $PG_PORT $C2S_PORT $COMPONENT_PORT $HTTP_PORT (not root)"; return 0; }
+    current=$(cat "$file")
+    for p in "$PG_PORT" "$C2S_PORT" "$COMPONENT_PORT" "$HTTP_PORT"; do
+        case ",$current," in *",$p,"*) ;; *) current=${current:+$current,}$p ;; esac
+    done
+    echo "$current" >"$file" 2>/dev/null || log "could not reserve the stack's ports; continuing"
+}
+
 cmd_up() {
     load_profile "${1:-}" up
     require_tools
@@ -500,6 +514,7 @@ cmd_up() {
     chmod 755 "$REPO_ROOT/.data" "$DATA_DIR"
     ensure_traversable
     save_state
+    reserve_ports
     pg_up
     prosody_up
     log "up: $PROFILE (postgres $PG_PORT, c2s $C2S_PORT, component $COMPONENT_PORT); data in $DATA_DIR"
