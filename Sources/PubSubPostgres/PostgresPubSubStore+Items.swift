@@ -12,25 +12,22 @@ extension PostgresPubSubStore {
         let hasPayload = publications.map { $0.item.payload != nil }
         let publishers = publications.map(\.item.publisher.description)
         let dates = publications.map(\.item.publishedAt)
-        // One call and one commit, whatever the number of items: the group commit (migration 0005
-        // has the statements and why they are safe). The explicit transaction is for durability:
-        // postgres-nio ends a statement's rows at its CommandComplete, which for a statement on its
-        // own may reach Herald before the implicit commit that follows it; COMMIT answers only
-        // once the commit is done.
-        return try await self.withTransaction { connection in
-            let rows = try await connection.query(
-                """
-                SELECT ordinal, item_sequence FROM herald_publish(\(nodes), \(ids), \(payloads), \(hasPayload),
-                                                                  \(publishers), \(dates))
-                """,
-                logger: self.logger
-            )
-            var sequences = [Int64?](repeating: nil, count: publications.count)
-            for try await (ordinal, sequence) in rows.decode((Int, Int64).self) {
+        // One call and one commit, whatever the number of items: the group commit. The procedure
+        // commits before CALL returns, so its answer means the items are durable (migrations 0005
+        // and 0006 have the statements and why they are safe).
+        let rows = try await self.client.query(
+            """
+            CALL herald_publish_batch(\(nodes), \(ids), \(payloads), \(hasPayload), \(publishers), \(dates), NULL, NULL)
+            """,
+            logger: self.logger
+        )
+        var sequences = [Int64?](repeating: nil, count: publications.count)
+        for try await (ordinals, stored) in rows.decode(([Int], [Int64]).self) {
+            for (ordinal, sequence) in zip(ordinals, stored) {
                 sequences[ordinal - 1] = sequence
             }
-            return sequences
         }
+        return sequences
     }
 
     package func items(node: String, query: ItemQuery) async throws -> ItemPage {
