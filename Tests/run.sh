@@ -3,7 +3,8 @@
 # loopback (PostgreSQL 55432, Prosody 55222/55347), and runs every suite against it:
 #   1. Swift unit tests and the PostgreSQL store tests (HERALD_TEST_POSTGRES_URL is set,
 #      so nothing is skipped), 2. the same under ThreadSanitizer, 3. the slixmpp interop
-#      tests through Prosody. Any failure, including a stack that cannot start, fails the run.
+#      tests through Prosody, 4. a short herald-bench run, on the component connection and through
+#      Prosody against both services (it fails on any error or lost notification). Any failure, including a stack that cannot start, fails the run.
 # Set HERALD_SKIP_TSAN=1 to leave out step 2 when iterating locally.
 set -euo pipefail
 
@@ -43,3 +44,7 @@ fi
 step "interop tests (slixmpp -> Prosody -> herald -> PostgreSQL)"
 # The interop harness resets the database itself at the start of its session.
 HERALD_BIN="$PWD/.build/debug/herald" /usr/bin/python3 -m pytest Tests/Interop -v -p no:cacheprovider
+
+step "herald-bench smoke runs (Docs/performance.md; the figures are not checked, losses and errors are)"
+.build/debug/herald-bench --herald .build/debug/herald --subscribers 20 --publishes 200 --window 16
+.build/debug/herald-bench --herald .build/debug/herald --through-prosody --subscribers 20 --publishes 100 --window 16

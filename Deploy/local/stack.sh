@@ -30,6 +30,10 @@ STACK_USER=herald-stack
 PROSODY_USER=prosody
 XMPP_DOMAIN=localhost
 COMPONENT_DOMAIN=pubsub.localhost
+# herald-bench --through-prosody (Docs/performance.md): its clients, a herald component of its own,
+# and Prosody's mod_pubsub to compare with.
+BENCH_DOMAIN=bench.localhost
+BENCH_SECRET=bench-secret
 WAIT_SECONDS=${HERALD_STACK_WAIT_SECONDS:-30}
 
 log() { printf 'stack: %s\n' "$*" >&2; }
@@ -386,6 +390,23 @@ Component "$COMPONENT_DOMAIN"
     component_secret = $(lua_string "$COMPONENT_SECRET")
     -- mod_privilege advertises the privileges when the component authenticates on this host.
     modules_enabled = { "privilege" }
+
+-- herald-bench --through-prosody. Its clients skip TLS, on loopback only, so that Prosody's core
+-- goes to routing stanzas, as it does for both services compared. The publisher has an account
+-- (mod_pubsub lets only admins create nodes); the subscribers log in anonymously.
+VirtualHost "$BENCH_DOMAIN"
+    c2s_require_encryption = false
+    allow_unencrypted_plain_auth = true
+
+VirtualHost "guests.$BENCH_DOMAIN"
+    authentication = "anonymous"
+    c2s_require_encryption = false
+
+Component "herald.$BENCH_DOMAIN"
+    component_secret = $(lua_string "$BENCH_SECRET")
+
+Component "pubsub.$BENCH_DOMAIN" "pubsub"
+    admins = { "publisher@$BENCH_DOMAIN" }
 EOF
 )
     if [ ! -f "$PROSODY_CFG" ] || [ "$(cat "$PROSODY_CFG")" != "$new" ]; then
@@ -421,12 +442,14 @@ prosodyctl_cfg() {
 prosody_register_accounts() {
     local accounts=(alice:alice-pass bob:bob-pass carol:carol-pass)
     [ "$PROFILE" = local ] && accounts+=(demo:demo-pass)
+    local out
     for acct in "${accounts[@]}"; do
-        local out
         out=$(prosodyctl_cfg register "${acct%%:*}" "$XMPP_DOMAIN" "${acct#*:}" 2>&1) \
             || { printf '%s\n' "$out" >&2; die "could not register ${acct%%:*}@$XMPP_DOMAIN"; }
     done
-    log "accounts: ${accounts[*]%%:*} @$XMPP_DOMAIN"
+    out=$(prosodyctl_cfg register publisher "$BENCH_DOMAIN" "$BENCH_SECRET" 2>&1) \
+        || { printf '%s\n' "$out" >&2; die "could not register publisher@$BENCH_DOMAIN"; }
+    log "accounts: ${accounts[*]%%:*} @$XMPP_DOMAIN, publisher@$BENCH_DOMAIN"
 }
 
 prosody_stop() {
@@ -557,6 +580,9 @@ export HERALD_TEST_POSTGRES_URL=postgres://herald:herald@127.0.0.1:$PG_PORT/hera
 export HERALD_HTTP_PORT=$HTTP_PORT
 export HERALD_STACK_C2S_PORT=$C2S_PORT
 export HERALD_STACK_XMPP_DOMAIN=$XMPP_DOMAIN
+export HERALD_STACK_BENCH_DOMAIN=$BENCH_DOMAIN
+export HERALD_STACK_BENCH_SECRET=$(shell_quote "$BENCH_SECRET")
+export HERALD_STACK_PROSODY_PIDFILE=$(shell_quote "$PROSODY_PIDFILE")
 EOF
 }
 

@@ -48,26 +48,15 @@ struct FanOutScenario: Sendable {
         let nodes = self.nodeNames(run: run)
         let owner = Self.owner(run: run)
         let created = seed ? Array(nodes.prefix(1)) : nodes
-        try await Self.inChunks(Array(created.enumerated()), &session) { index, node in
-            (
-                "c\(index)",
-                "<iq type='set' id='c\(index)' from='\(owner)' to='\(domain)'>"
-                    + "<pubsub xmlns='\(Self.pubsub)'><create node='\(node)'/><configure><x xmlns='jabber:x:data' type='submit'>"
-                    + "<field var='FORM_TYPE' type='hidden'><value>\(Self.pubsub)#node_config</value></field>"
-                    + "<field var='pubsub#max_items'><value>100</value></field></x></configure></pubsub></iq>"
-            )
-        }
+        try await Self.create(created, &session, from: owner, to: domain)
         let subscribed =
             seed
             ? (self.subscribers > 0 ? [(0, 0)] : [])
             : nodes.indices.flatMap { node in (0..<self.subscribers).map { (node, $0) } }
         try await Self.inChunks(subscribed, &session) { node, user in
             let jid = Self.subscriber(node: node, user: user, run: run)
-            return (
-                "s\(node)x\(user)",
-                "<iq type='set' id='s\(node)x\(user)' from='\(jid)' to='\(domain)'><pubsub xmlns='\(Self.pubsub)'>"
-                    + "<subscribe node='\(nodes[node])' jid='\(jid)'/></pubsub></iq>"
-            )
+            let id = "s\(node)x\(user)"
+            return (id, Self.subscribe(id: id, node: nodes[node], jid: jid, from: jid, to: domain))
         }
         if seed {
             try await BenchDatabase.seed(
@@ -91,31 +80,9 @@ struct FanOutScenario: Sendable {
         let owner = Self.owner(run: run)
         let clock = ContinuousClock()
         let sent = SentTimes(count: self.publishes)
-        let (credits, credit) = AsyncStream.makeStream(of: Void.self)
-        for _ in 0..<self.window { credit.yield() }
-        let outbound = session.outbound
-        let publishes = self.publishes
-        let interval = self.rate.map { Duration.seconds(1) / $0 }
         let start = clock.now
-        let sender = Task {
-            var index = 0
-            for await _ in credits {
-                guard index < publishes else { break }
-                if let interval {
-                    try await Task.sleep(until: start + interval * index, clock: clock)
-                }
-                sent.record(index, clock.now)
-                try await outbound.write(
-                    ByteBuffer(
-                        string:
-                            "<iq type='set' id='p\(index)' from='\(owner)' to='\(domain)'><pubsub xmlns='\(Self.pubsub)'>"
-                            + "<publish node='\(nodes[Self.node(of: index, among: nodes.count)])'><item id='i\(index)'><entry xmlns='urn:herald:bench'>"
-                            + "<title>event \(index)</title><body>a small payload of a few dozen bytes</body>"
-                            + "</entry></item></publish></pubsub></iq>"
-                    )
-                )
-                index += 1
-            }
+        let (sender, credit) = self.startPublishing(session.outbound, sent: sent, start: start) { index in
+            Self.publish(index: index, node: nodes[Self.node(of: index, among: nodes.count)], from: owner, to: domain)
         }
         defer { sender.cancel() }
 
@@ -130,7 +97,7 @@ struct FanOutScenario: Sendable {
         while results < self.publishes || notifications < expected, clock.now < deadline {
             guard let stanza = try await Self.next(&session, until: deadline) else { break }
             let now = clock.now
-            if stanza.name == "iq", let id = stanza.id, id.hasPrefix("p"), let index = Int(id.dropFirst()) {
+            if stanza.name == "iq", let index = Self.index(stanza.id, prefix: "p") {
                 guard stanza.type == "result" else {
                     throw BenchError("publish \(index) failed: \(stanza)")
                 }
@@ -138,9 +105,7 @@ struct FanOutScenario: Sendable {
                 results += 1
                 lastResult = now
                 credit.yield()
-            } else if stanza.name == "message", let id = stanza.itemID, id.hasPrefix("i"),
-                let index = Int(id.dropFirst())
-            {
+            } else if stanza.name == "message", let index = Self.index(stanza.itemID, prefix: "i") {
                 latency.add(now - sent.time(index))
                 notifications += 1
                 lastNotification = now
@@ -165,8 +130,81 @@ struct FanOutScenario: Sendable {
         )
     }
 
+    /// Starts a task that sends publish `index` for each index in order, from when a credit is
+    /// given (the window starts with `window` credits; each result gives one back) and, with a
+    /// rate, not before its time; `sent` records when each left.
+    func startPublishing(
+        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        sent: SentTimes,
+        start: ContinuousClock.Instant,
+        stanza: @escaping @Sendable (Int) -> String
+    ) -> (Task<Void, any Error>, AsyncStream<Void>.Continuation) {
+        let (credits, credit) = AsyncStream.makeStream(of: Void.self)
+        for _ in 0..<self.window { credit.yield() }
+        let publishes = self.publishes
+        let interval = self.rate.map { Duration.seconds(1) / $0 }
+        let sender = Task {
+            let clock = ContinuousClock()
+            var index = 0
+            for await _ in credits {
+                guard index < publishes else { break }
+                if let interval {
+                    try await Task.sleep(until: start + interval * index, clock: clock)
+                }
+                sent.record(index, clock.now)
+                try await outbound.write(ByteBuffer(string: stanza(index)))
+                index += 1
+            }
+        }
+        return (sender, credit)
+    }
+
+    /// Creates `nodes`, each with `max_items` 100, 256 requests at a time.
+    static func create(
+        _ nodes: [String],
+        _ session: inout BenchSession,
+        from: String?,
+        to service: String
+    )
+        async throws
+    {
+        try await Self.inChunks(Array(nodes.enumerated()), &session) { index, node in
+            (
+                "c\(index)",
+                "<iq type='set' id='c\(index)'\(Self.attribute("from", from)) to='\(service)'>"
+                    + "<pubsub xmlns='\(Self.pubsub)'><create node='\(node)'/><configure><x xmlns='jabber:x:data' type='submit'>"
+                    + "<field var='FORM_TYPE' type='hidden'><value>\(Self.pubsub)#node_config</value></field>"
+                    + "<field var='pubsub#max_items'><value>100</value></field></x></configure></pubsub></iq>"
+            )
+        }
+    }
+
+    static func subscribe(id: String, node: String, jid: String, from: String?, to service: String) -> String {
+        "<iq type='set' id='\(id)'\(Self.attribute("from", from)) to='\(service)'><pubsub xmlns='\(Self.pubsub)'>"
+            + "<subscribe node='\(node)' jid='\(jid)'/></pubsub></iq>"
+    }
+
+    /// Publish `index`, with result id `p<index>` and ItemID `i<index>`.
+    static func publish(index: Int, node: String, from: String?, to service: String) -> String {
+        "<iq type='set' id='p\(index)'\(Self.attribute("from", from)) to='\(service)'><pubsub xmlns='\(Self.pubsub)'>"
+            + "<publish node='\(node)'><item id='i\(index)'><entry xmlns='urn:herald:bench'>"
+            + "<title>event \(index)</title><body>a small payload of a few dozen bytes</body>"
+            + "</entry></item></publish></pubsub></iq>"
+    }
+
+    /// A client's stanzas carry no `from`: its server stamps it.
+    private static func attribute(_ name: String, _ value: String?) -> String {
+        value.map { " \(name)='\($0)'" } ?? ""
+    }
+
+    /// The index of a publish's result (`p<index>`) or of a notification's item (`i<index>`).
+    static func index(_ id: String?, prefix: Character) -> Int? {
+        guard let id, id.first == prefix else { return nil }
+        return Int(id.dropFirst())
+    }
+
     /// Sends one request per element, 256 at a time, each chunk once the previous one is answered.
-    private static func inChunks<Element>(
+    static func inChunks<Element>(
         _ elements: [Element],
         _ session: inout BenchSession,
         request: (Element) -> (id: String, xml: String)
@@ -198,7 +236,7 @@ struct FanOutScenario: Sendable {
     }
 
     /// Reads until every IQ in `ids` has its result; an error result fails the run.
-    private static func awaitResults(_ ids: Set<String>, _ session: inout BenchSession) async throws {
+    static func awaitResults(_ ids: Set<String>, _ session: inout BenchSession) async throws {
         var waiting = ids
         while !waiting.isEmpty {
             guard let stanza = try await session.next() else { throw BenchError("the component stream closed") }

@@ -31,8 +31,19 @@ struct HeraldBench: AsyncParsableCommand {
     var seed = false
     @Flag(help: "Restart herald after the set-up, and report how long it takes to answer (scenario e).")
     var restart = false
+    @Flag(
+        help: """
+            Play the scenario with client streams through the stack's Prosody (one per subscriber), \
+            against Herald's component and then against Prosody's own mod_pubsub.
+            """
+    )
+    var throughProsody = false
 
     func validate() throws {
+        // Prosody's soft limit on open files is 1,024, and each subscriber is a client stream.
+        if self.throughProsody, self.seed || self.restart || self.nodes * self.subscribers > 1000 {
+            throw ValidationError("--through-prosody takes at most 1,000 subscribers, without --seed or --restart")
+        }
         guard (1...100_000).contains(self.nodes), (0...1_000_000).contains(self.subscribers),
             (0...2_000_000).contains(self.nodes * self.subscribers), (1...10_000_000).contains(self.publishes),
             (1...10_000).contains(self.window), (1...3600).contains(self.timeout),
@@ -43,6 +54,30 @@ struct HeraldBench: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let reports = self.throughProsody ? try await self.runThroughProsody() : [try await self.runOnComponent()]
+        print(reports.map(\.table).joined(separator: "\n\n"))
+        if let json = self.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(reports).write(to: URL(fileURLWithPath: json))
+        }
+        let lost = reports.map(\.result.notificationsLost).reduce(0, +)
+        guard lost == 0 else { throw BenchError("\(lost) notifications lost") }
+    }
+
+    private var scenario: FanOutScenario {
+        FanOutScenario(
+            nodes: self.nodes,
+            subscribers: self.subscribers,
+            publishes: self.publishes,
+            window: self.window,
+            rate: self.rate,
+            timeout: .seconds(self.timeout)
+        )
+    }
+
+    /// Herald's component connection goes to the bench itself.
+    private func runOnComponent() async throws -> Report {
         let domain = "pubsub.bench"
         let secret = "bench-secret"
         let server = try await BenchServer(domain: domain, secret: secret, port: 0)
@@ -54,14 +89,7 @@ struct HeraldBench: AsyncParsableCommand {
         ]
         var herald = try HeraldProcess(binary: self.herald, overrides: overrides)
         defer { herald.stop() }
-        let scenario = FanOutScenario(
-            nodes: self.nodes,
-            subscribers: self.subscribers,
-            publishes: self.publishes,
-            window: self.window,
-            rate: self.rate,
-            timeout: .seconds(self.timeout)
-        )
+        let scenario = self.scenario
         let run = String(UInt32.random(in: .min ... .max), radix: 36)
         let clock = ContinuousClock()
         let (result, cpu, startup) = try await server.accept { connections in
@@ -89,30 +117,77 @@ struct HeraldBench: AsyncParsableCommand {
             }
         }
         try await BenchDatabase.forget(run: run)
-        let report = Report(
+        return Report(
+            service: "herald",
             result: result,
             heraldCPUSeconds: cpu,
             heraldPeakRSSMiB: herald.peakRSSMiB,
             startupSeconds: startup
         )
-        print(report.table)
-        if let json = self.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+    }
+
+    /// Herald connects to the stack's Prosody as the bench's component; then the same scenario runs
+    /// against Prosody's mod_pubsub. Prosody's address and the bench's host and password come from
+    /// `stack.sh env`.
+    private func runThroughProsody() async throws -> [Report] {
+        let environment = ProcessInfo.processInfo.environment
+        guard let c2s = environment["HERALD_STACK_C2S_PORT"].flatMap(Int.init),
+            let component = environment["HERALD_COMPONENT_PORT"],
+            let domain = environment["HERALD_STACK_BENCH_DOMAIN"],
+            let secret = environment["HERALD_STACK_BENCH_SECRET"],
+            let pidFile = environment["HERALD_STACK_PROSODY_PIDFILE"],
+            let prosody = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap({
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            })
+        else {
+            throw BenchError(#"--through-prosody needs a running stack: eval "$(bash Deploy/local/stack.sh env test)""#)
         }
-        guard result.notificationsLost == 0 else {
-            throw BenchError("\(result.notificationsLost) notifications lost")
+        let scenario = ProsodyScenario(scenario: self.scenario, port: c2s, domain: domain, password: secret)
+        let run = String(UInt32.random(in: .min ... .max), radix: 36)
+        let herald = try HeraldProcess(
+            binary: self.herald,
+            overrides: [
+                "HERALD_COMPONENT_DOMAIN": "herald.\(domain)", "HERALD_COMPONENT_SECRET": secret,
+                "HERALD_COMPONENT_HOST": "127.0.0.1", "HERALD_COMPONENT_PORT": component,
+                "HERALD_HTTP_PORT": "55289", "HERALD_LOG_LEVEL": "warning",
+            ]
+        )
+        defer { herald.stop() }
+        let heraldPID = herald.pid
+        let onHerald = try await scenario.run(service: "herald.\(domain)", run: run) {
+            [ProcessStats.cpuSeconds(pid: heraldPID) ?? 0, ProcessStats.cpuSeconds(pid: prosody) ?? 0]
         }
+        let onProsody = try await scenario.run(service: "pubsub.\(domain)", run: run) {
+            [ProcessStats.cpuSeconds(pid: prosody) ?? 0]
+        }
+        return [
+            Report(
+                service: "herald via Prosody",
+                result: onHerald.result,
+                heraldCPUSeconds: onHerald.cpuSeconds[0],
+                heraldPeakRSSMiB: herald.peakRSSMiB,
+                prosodyCPUSeconds: onHerald.cpuSeconds[1]
+            ),
+            Report(
+                service: "mod_pubsub via Prosody",
+                result: onProsody.result,
+                prosodyCPUSeconds: onProsody.cpuSeconds[0]
+            ),
+        ]
     }
 }
 
 /// A run's figures, for the table and the JSON file.
 struct Report: Codable {
+    /// What was measured: "herald" (on its component connection), "herald via Prosody" or
+    /// "mod_pubsub via Prosody".
+    var service: String
     var result: FanOutScenario.Result
-    /// Herald's CPU time while publishing (set-up excluded), from /proc.
-    var heraldCPUSeconds: Double
-    var heraldPeakRSSMiB: Double
+    /// Herald's CPU time while publishing (set-up excluded), from /proc; nil for mod_pubsub.
+    var heraldCPUSeconds: Double?
+    var heraldPeakRSSMiB: Double?
+    /// Prosody's, through Prosody.
+    var prosodyCPUSeconds: Double?
     /// With --restart: from starting herald to its first answer.
     var startupSeconds: Double?
 
@@ -121,16 +196,23 @@ struct Report: Codable {
         func ms(_ values: [Double]) -> String {
             values.map { String(format: "%.2f", $0) }.joined(separator: " / ")
         }
+        func cpu(_ name: String, _ seconds: Double?) -> String {
+            seconds.map {
+                "\n" + name + String(format: "%.1f", $0) + " s in " + String(format: "%.1f", r.seconds) + " s"
+            } ?? ""
+        }
         return """
+            service             \(self.service)
             scenario            \(r.nodes) node\(r.nodes == 1 ? "" : "s") × \(r.subscribers) subscribers, \(r.publishes) publishes, \(r.window) in flight\
             \(r.rate.map { ", \($0)/s" } ?? "")
             publishes/s         \(String(format: "%.0f", r.publishesPerSecond))
             notifications/s     \(String(format: "%.0f", r.notificationsPerSecond))
             lost notifications  \(r.notificationsLost) of \(r.notificationsExpected)
             publish RTT ms      \(ms(r.publishRTT))  (p50 / p99 / p99.9)
-            publish→notify ms   \(ms(r.notificationLatency))  (p50 / p99 / p99.9)
-            herald CPU          \(String(format: "%.1f", self.heraldCPUSeconds)) s in \(String(format: "%.1f", r.seconds)) s
-            herald peak RSS     \(String(format: "%.0f", self.heraldPeakRSSMiB)) MiB\
+            publish→notify ms   \(ms(r.notificationLatency))  (p50 / p99 / p99.9)\
+            \(cpu("herald CPU          ", self.heraldCPUSeconds))\
+            \(cpu("Prosody CPU         ", self.prosodyCPUSeconds))\
+            \(self.heraldPeakRSSMiB.map { "\nherald peak RSS     " + String(format: "%.0f", $0) + " MiB" } ?? "")\
             \(self.startupSeconds.map { "\nherald ready after  " + String(format: "%.2f", $0) + " s" } ?? "")
             """
     }

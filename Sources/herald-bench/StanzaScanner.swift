@@ -1,7 +1,8 @@
 import NIOCore
 
-/// What the bench needs of a stanza from Herald: its name, its `id`, `type` and `to`, the id of the
-/// first `<item/>` inside it (a notification's item), and its text (the handshake's).
+/// What the bench needs of a stanza: its name, its `id`, `type` and `to`, the id of the first
+/// `<item/>` inside it (a notification's item), and, except in messages, the text inside it (the
+/// handshake's, a bound JID).
 struct BenchStanza: Sendable, CustomStringConvertible {
     var name: String
     var id: String?
@@ -13,7 +14,8 @@ struct BenchStanza: Sendable, CustomStringConvertible {
     var description: String { "<\(self.name) id='\(self.id ?? "")' type='\(self.type ?? "")'>\(self.text)" }
 }
 
-/// Splits Herald's component stream into stanzas without building XML trees.
+/// Splits an XMPP stream (Herald's component stream, or a client stream from Prosody) into stanzas
+/// without building XML trees.
 ///
 /// The bench must read hundreds of thousands of notifications a second on a core it shares with
 /// Herald, so it cannot afford the product's parser, which builds every element. This scanner
@@ -59,9 +61,9 @@ struct StanzaScanner: ByteToMessageDecoder {
         var consumed = 0
         while position < bytes.count {
             guard bytes[position] == UInt8(ascii: "<") else {
-                // Text: only a top-level element's own text is kept (the handshake's).
+                // Text: kept for stanzas other than messages, whose payloads the bench does not read.
                 guard let end = Self.find(UInt8(ascii: "<"), in: bytes, from: position) else { break }
-                if self.depth == 2, self.current != nil {
+                if self.depth >= 2, self.current != nil, self.current?.name != "message" {
                     self.current!.text += String(
                         decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<end]),
                         as: UTF8.self
@@ -94,18 +96,17 @@ struct StanzaScanner: ByteToMessageDecoder {
                 UnsafeRawBufferPointer(rebasing: tag[0..<(selfClosing ? tag.count - 1 : tag.count)]),
                 header: self.depth == 0
             )
-            switch self.depth {
-            case 0:
-                // The stream header stays open until the end.
+            if self.depth == 0 || (self.depth == 1 && element.name == "stream") {
+                // The stream header stays open until the end; a client's stream restarts after
+                // authentication with a new header at the same level.
                 stanzas.append(element)
                 self.depth = 1
                 continue
-            case 1:
+            }
+            if self.depth == 1 {
                 self.current = element
-            default:
-                if element.name == "item", self.current?.itemID == nil {
-                    self.current?.itemID = element.id
-                }
+            } else if element.name == "item", self.current?.itemID == nil {
+                self.current?.itemID = element.id
             }
             if selfClosing {
                 if self.depth == 1, let stanza = self.current {

@@ -2,10 +2,12 @@
 # Runs every herald-bench scenario of issue 7 three times and prints, for each, the median and
 # the range of its figures (Docs/performance.md). Needs the stack's PostgreSQL in the environment:
 #   bash Deploy/local/stack.sh up test; eval "$(bash Deploy/local/stack.sh env test)"
-# Usage: bash Tests/Bench/scenarios.sh [scenario letters, default "a b c d e"] [runs, default 3]
+# Usage: bash Tests/Bench/scenarios.sh [scenario letters, default "a b c d e p"] [runs, default 3]
+# Scenario p plays a, c and d with client streams through the stack's Prosody, against Herald and
+# against Prosody's own mod_pubsub in the same run (herald-bench --through-prosody).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-scenarios=${1:-a b c d e}
+scenarios=${1:-a b c d e p}
 runs=${2:-3}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -32,6 +34,10 @@ for scenario in $scenarios; do
         d)  bench d        --subscribers 0 --publishes 50000 --window 64 ;;
         e)  bench e        --nodes 10000 --subscribers 100 --publishes 50000 --window 16 --seed --restart \
                 --timeout 900 ;;
+        p)  bench p-a-100  --through-prosody --subscribers 100  --publishes 2000 --window 16
+            bench p-a-1000 --through-prosody --subscribers 1000 --publishes 200  --window 16
+            bench p-c-200  --through-prosody --subscribers 10   --publishes 2000 --window 16 --rate 200
+            bench p-d      --through-prosody --subscribers 0    --publishes 2000 --window 16 ;;
         *)  echo "unknown scenario $scenario" >&2; exit 2 ;;
     esac
 done
@@ -39,15 +45,23 @@ done
 /usr/bin/python3 - "$out" <<'PY'
 import glob, json, os, statistics, sys
 out = sys.argv[1]
-names = sorted({os.path.basename(p).rsplit("-", 1)[0] for p in glob.glob(f"{out}/*.json")})
+# Each file holds a list of reports, one per service measured; a row is a run name and a service.
+rows = {}
+for path in sorted(glob.glob(f"{out}/*.json")):
+    name = os.path.basename(path).rsplit("-", 1)[0]
+    for report in json.load(open(path)):
+        label = name if report["service"] == "herald" else f"{name}: {report['service']}"
+        rows.setdefault(label, []).append(report)
 print("| run | publishes/s | notifications/s | RTT p50 / p99 ms | notify p50 / p99 / p99.9 ms "
-      "| Herald CPU s / wall s | peak RSS MiB | ready s |")
+      "| Herald CPU s / Prosody CPU s / wall s | peak RSS MiB | ready s |")
 print("|---|---|---|---|---|---|---|---|")
 def cell(values, fmt):
     m = statistics.median(values)
     return fmt(m) if len(values) == 1 else f"{fmt(m)} ({fmt(min(values))}–{fmt(max(values))})"
-for name in names:
-    reports = [json.load(open(p)) for p in sorted(glob.glob(f"{out}/{name}-*.json"))]
+def optional(reports, key, fmt):
+    values = [x[key] for x in reports if x.get(key) is not None]
+    return cell(values, fmt) if values else "–"
+for name, reports in rows.items():
     r = [x["result"] for x in reports]
     n0 = lambda v: f"{v:,.0f}"
     n2 = lambda v: f"{v:.2f}"
@@ -58,9 +72,10 @@ for name in names:
           f"| {cell([x['publishRTT'][0] for x in r], n2)} / {cell([x['publishRTT'][1] for x in r], n2)} "
           f"| {cell([x['notificationLatency'][0] for x in r], n2)} / {cell([x['notificationLatency'][1] for x in r], n2)}"
           f" / {cell([x['notificationLatency'][2] for x in r], n2)} "
-          f"| {cell([x['heraldCPUSeconds'] for x in reports], n1)} / {cell([x['seconds'] for x in r], n1)} "
-          f"| {cell([x['heraldPeakRSSMiB'] for x in reports], n0)} "
+          f"| {optional(reports, 'heraldCPUSeconds', n1)} / {optional(reports, 'prosodyCPUSeconds', n1)}"
+          f" / {cell([x['seconds'] for x in r], n1)} "
+          f"| {optional(reports, 'heraldPeakRSSMiB', n0)} "
           f"| {cell(ready, n2) if ready else '–'} |")
-lost = sum(x["result"]["notificationsLost"] for p in glob.glob(f"{out}/*.json") for x in [json.load(open(p))])
+lost = sum(x["result"]["notificationsLost"] for reports in rows.values() for x in reports)
 print(f"\nnotifications lost in all runs: {lost}")
 PY
