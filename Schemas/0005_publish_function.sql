@@ -1,6 +1,6 @@
 -- A batch of publishes in one call (issue 7). Herald stores a batch of items with one call to
--- herald_publish, inside BEGIN and COMMIT: the COMMIT's answer, which PostgreSQL sends once the
--- commit is durable, is what Herald waits for before it acknowledges any of them.
+-- herald_publish, made by the procedure herald_publish_batch (migration 0006), which commits
+-- before it answers: Herald waits for that answer before it acknowledges any of them.
 --
 -- Arguments are parallel arrays, one element per item, in publish order. Returns each item's
 -- ordinal (1-based) and sequence; an item whose node does not exist is not stored and not returned.

@@ -5,6 +5,11 @@
 -- COMMIT, which with synchronous_commit on waits until the commit is durable: so the answer still
 -- comes only after the commit, which is what acknowledging a publish needs.
 --
+-- - The procedure must keep COMMIT possible: no EXCEPTION block, SET clause or SECURITY DEFINER.
+-- - An error before the COMMIT rolls everything back, and no publish is acknowledged. A failure
+--   after it (the connection lost while the answer travels) fails publishes that were stored, as
+--   any lost answer to a COMMIT would: Herald reports them as failed, never the reverse.
+--
 -- ordinals and sequences come back as parallel arrays, the 1-based input position and the sequence
 -- of each item stored (items of missing nodes are not stored and not returned), in input order.
 CREATE PROCEDURE herald_publish_batch(

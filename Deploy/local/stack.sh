@@ -34,6 +34,7 @@ COMPONENT_DOMAIN=pubsub.localhost
 # and Prosody's mod_pubsub to compare with.
 BENCH_DOMAIN=bench.localhost
 BENCH_SECRET=bench-secret
+BENCH_HTTP_PORT=55289   # the HTTP port of the herald a bench run starts
 WAIT_SECONDS=${HERALD_STACK_WAIT_SECONDS:-30}
 
 log() { printf 'stack: %s\n' "$*" >&2; }
@@ -521,9 +522,10 @@ reserve_ports() {
     # already in use" (seen once in an interop run). Reserving them keeps the kernel from handing
     # them out; it needs root, and is skipped without it.
     local file=/proc/sys/net/ipv4/ip_local_reserved_ports current p
-    [ -w "$file" ] || { log "cannot reserve ports $PG_PORT $C2S_PORT $COMPONENT_PORT $HTTP_PORT (not root)"; return 0; }
+    local ports=("$PG_PORT" "$C2S_PORT" "$COMPONENT_PORT" "$HTTP_PORT" "$BENCH_HTTP_PORT")
+    [ -w "$file" ] || { log "cannot reserve ports ${ports[*]} (not root)"; return 0; }
     current=$(cat "$file")
-    for p in "$PG_PORT" "$C2S_PORT" "$COMPONENT_PORT" "$HTTP_PORT"; do
+    for p in "${ports[@]}"; do
         case ",$current," in *",$p,"*) ;; *) current=${current:+$current,}$p ;; esac
     done
     echo "$current" >"$file" 2>/dev/null || log "could not reserve the stack's ports; continuing"
@@ -582,6 +584,7 @@ export HERALD_STACK_C2S_PORT=$C2S_PORT
 export HERALD_STACK_XMPP_DOMAIN=$XMPP_DOMAIN
 export HERALD_STACK_BENCH_DOMAIN=$BENCH_DOMAIN
 export HERALD_STACK_BENCH_SECRET=$(shell_quote "$BENCH_SECRET")
+export HERALD_STACK_BENCH_HTTP_PORT=$BENCH_HTTP_PORT
 export HERALD_STACK_PROSODY_PIDFILE=$(shell_quote "$PROSODY_PIDFILE")
 EOF
 }

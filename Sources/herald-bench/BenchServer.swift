@@ -53,7 +53,7 @@ final class BenchServer: Sendable {
             }
             let (domain, secret) = (self.domain, self.secret)
             return try await connection.executeThenClose { inbound, outbound in
-                var session = BenchSession(reads: inbound.makeAsyncIterator(), outbound: outbound)
+                var session = BenchSession(connection.channel, reads: inbound.makeAsyncIterator(), outbound: outbound)
                 guard let header = try await session.next(), header.name == "stream", header.to == domain
                 else { throw BenchError("the component did not open a stream to \(domain)") }
                 let streamID = "bench-stream"
@@ -70,39 +70,6 @@ final class BenchServer: Sendable {
                 return try await body(&session)
             }
         }
-    }
-}
-
-/// An authenticated component stream: stanzas to Herald (`outbound` may be used from any task),
-/// stanzas from it (read by the task that runs the scenario), as many at a time as arrived.
-struct BenchSession {
-    var reads: NIOAsyncChannelInboundStream<[BenchStanza]>.AsyncIterator
-    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    private var pending: [BenchStanza] = []
-    private var next = 0
-
-    init(
-        reads: NIOAsyncChannelInboundStream<[BenchStanza]>.AsyncIterator,
-        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    ) {
-        self.reads = reads
-        self.outbound = outbound
-    }
-
-    /// Writes stanzas already serialized, as one buffer.
-    func send(_ xml: String) async throws {
-        try await self.outbound.write(ByteBuffer(string: xml))
-    }
-
-    /// The next stanza from Herald; nil when the stream ended.
-    mutating func next() async throws -> BenchStanza? {
-        while self.next == self.pending.count {
-            guard let stanzas = try await self.reads.next(isolation: #isolation) else { return nil }
-            (self.pending, self.next) = (stanzas, 0)
-        }
-        let stanza = self.pending[self.next]
-        self.next += 1
-        return stanza.name == "/stream" ? nil : stanza
     }
 }
 

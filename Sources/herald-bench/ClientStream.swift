@@ -30,7 +30,7 @@ enum ClientStream {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            var session = BenchSession(reads: inbound.makeAsyncIterator(), outbound: outbound)
+            var session = BenchSession(channel.channel, reads: inbound.makeAsyncIterator(), outbound: outbound)
             try await Self.open(&session, domain: domain)
             try await session.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' \(Self.mechanism(login))</auth>")
             let outcome = try await Self.expect(&session)
@@ -44,7 +44,7 @@ enum ClientStream {
             guard bound.name == "iq", bound.id == "bind", bound.type == "result", !bound.text.isEmpty else {
                 throw BenchError("\(domain) did not bind a resource: \(bound)")
             }
-            return try await body(&session, bound.text)
+            return try await body(&session, bound.text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
 
@@ -52,7 +52,8 @@ enum ClientStream {
     private static func mechanism(_ login: Login) -> String {
         switch login {
         case .anonymous:
-            return "mechanism='ANONYMOUS'>"
+            // RFC 6120 §6.4.2: "=" is an empty initial response.
+            return "mechanism='ANONYMOUS'>="
         case .plain(let user, let password):
             // RFC 4616: no authorization identity, NUL, user, NUL, password.
             let response = [0] + Array(user.utf8) + [0] + Array(password.utf8)

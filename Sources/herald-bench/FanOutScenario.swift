@@ -24,6 +24,8 @@ struct FanOutScenario: Sendable {
         var rate: Int?
         var seconds: Double
         var publishesPerSecond: Double
+        /// Publishes without a result when the run ended (at its timeout, or the stream closed).
+        var publishesUnanswered: Int
         var notificationsPerSecond: Double
         var notificationsExpected: Int
         var notificationsLost: Int
@@ -86,16 +88,18 @@ struct FanOutScenario: Sendable {
         }
         defer { sender.cancel() }
 
+        let deadline = start + self.timeout
+        let watchdog = session.closing(at: deadline)
+        defer { watchdog.cancel() }
+
         var rtt = LatencyHistogram()
         var latency = LatencyHistogram()
         var results = 0
         var notifications = 0
         let expected = self.subscribers * self.publishes
-        let deadline = clock.now + self.timeout
         var lastResult = start
         var lastNotification = start
-        while results < self.publishes || notifications < expected, clock.now < deadline {
-            guard let stanza = try await Self.next(&session, until: deadline) else { break }
+        while results < self.publishes || notifications < expected, let stanza = try await session.next() {
             let now = clock.now
             if stanza.name == "iq", let index = Self.index(stanza.id, prefix: "p") {
                 guard stanza.type == "result" else {
@@ -112,15 +116,37 @@ struct FanOutScenario: Sendable {
             }
         }
         credit.finish()
-        let seconds = Self.seconds(max(lastResult, lastNotification) - start)
+        return self.result(
+            from: start,
+            results: results,
+            lastResult: lastResult,
+            rtt: rtt,
+            notifications: notifications,
+            lastNotification: lastNotification,
+            latency: latency
+        )
+    }
+
+    /// The figures of a measurement that started at `start`.
+    func result(
+        from start: ContinuousClock.Instant,
+        results: Int,
+        lastResult: ContinuousClock.Instant,
+        rtt: LatencyHistogram,
+        notifications: Int,
+        lastNotification: ContinuousClock.Instant,
+        latency: LatencyHistogram
+    ) -> Result {
+        let expected = self.subscribers * self.publishes
         return Result(
             nodes: self.nodes,
             subscribers: self.subscribers,
             publishes: self.publishes,
             window: self.window,
             rate: self.rate,
-            seconds: seconds,
+            seconds: Self.seconds(max(lastResult, lastNotification) - start),
             publishesPerSecond: Double(results) / Self.seconds(lastResult - start),
+            publishesUnanswered: self.publishes - results,
             notificationsPerSecond: notifications == 0
                 ? 0 : Double(notifications) / Self.seconds(lastNotification - start),
             notificationsExpected: expected,
@@ -184,6 +210,24 @@ struct FanOutScenario: Sendable {
             + "<subscribe node='\(node)' jid='\(jid)'/></pubsub></iq>"
     }
 
+    /// Deletes `nodes`, 256 requests at a time.
+    static func delete(
+        _ nodes: [String],
+        _ session: inout BenchSession,
+        from: String?,
+        to service: String
+    )
+        async throws
+    {
+        try await Self.inChunks(Array(nodes.enumerated()), &session) { index, node in
+            (
+                "d\(index)",
+                "<iq type='set' id='d\(index)'\(Self.attribute("from", from)) to='\(service)'>"
+                    + "<pubsub xmlns='\(Self.pubsub)#owner'><delete node='\(node)'/></pubsub></iq>"
+            )
+        }
+    }
+
     /// Publish `index`, with result id `p<index>` and ItemID `i<index>`.
     static func publish(index: Int, node: String, from: String?, to service: String) -> String {
         "<iq type='set' id='p\(index)'\(Self.attribute("from", from)) to='\(service)'><pubsub xmlns='\(Self.pubsub)'>"
@@ -239,23 +283,13 @@ struct FanOutScenario: Sendable {
     static func awaitResults(_ ids: Set<String>, _ session: inout BenchSession) async throws {
         var waiting = ids
         while !waiting.isEmpty {
-            guard let stanza = try await session.next() else { throw BenchError("the component stream closed") }
+            guard let stanza = try await session.next() else { throw BenchError("the stream closed") }
             guard stanza.name == "iq", let id = stanza.id, waiting.contains(id) else { continue }
             guard stanza.type == "result" else {
                 throw BenchError("request \(id) failed: \(stanza)")
             }
             waiting.remove(id)
         }
-    }
-
-    private static func next(
-        _ session: inout BenchSession,
-        until deadline: ContinuousClock.Instant
-    ) async throws
-        -> BenchStanza?
-    {
-        // A quiet stream past the deadline ends the run; lost notifications are then counted.
-        try await session.next()
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -7,14 +7,16 @@ import Foundation
 struct HeraldBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald-bench",
-        abstract: "Load Herald through its component connection and report throughput and latency.",
+        abstract:
+            "Load Herald through its component connection, or through Prosody, and report throughput and latency.",
         discussion: """
-            Needs the test stack's PostgreSQL in the environment:
+            Needs the stack in the environment (PostgreSQL; Prosody for --through-prosody):
               eval "$(bash Deploy/local/stack.sh env test)"
             fan-out (scenario a): --subscribers 1000 --publishes 2000 --window 16
             many nodes (scenario b): --nodes 1000 --subscribers 100 --publishes 5000 --window 16
             fixed rate (scenario c): --subscribers 10 --publishes 10000 --window 64 --rate 1000
             durable publishes (scenario d): --subscribers 0 --publishes 20000 --window 64
+            through Prosody, against Herald and mod_pubsub: --through-prosody --subscribers 100 --publishes 2000
             """
     )
 
@@ -26,7 +28,7 @@ struct HeraldBench: AsyncParsableCommand {
     @Option(help: "Publishes in flight at once.") var window = 16
     @Option(help: "Publishes a second, paced (default: as fast as the window allows).") var rate: Int?
     @Option(help: "Seconds after which the run stops, counting what is missing as lost.") var timeout = 120
-    @Option(help: "Write the result as JSON to this file too.") var json: String?
+    @Option(help: "Write the reports (one per service measured) as a JSON array to this file too.") var json: String?
     @Flag(help: "Create one node and one subscription through Herald, the rest straight in PostgreSQL.")
     var seed = false
     @Flag(help: "Restart herald after the set-up, and report how long it takes to answer (scenario e).")
@@ -61,8 +63,16 @@ struct HeraldBench: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(reports).write(to: URL(fileURLWithPath: json))
         }
+        let unanswered = reports.map(\.result.publishesUnanswered).reduce(0, +)
         let lost = reports.map(\.result.notificationsLost).reduce(0, +)
-        guard lost == 0 else { throw BenchError("\(lost) notifications lost") }
+        guard unanswered == 0, lost == 0 else {
+            throw BenchError("\(unanswered) publishes unanswered, \(lost) notifications lost")
+        }
+    }
+
+    /// Herald's HTTP port in a run: the stack reserves it from the kernel's ephemeral ports.
+    private static var httpPort: String {
+        ProcessInfo.processInfo.environment["HERALD_STACK_BENCH_HTTP_PORT"] ?? "55289"
     }
 
     private var scenario: FanOutScenario {
@@ -84,7 +94,7 @@ struct HeraldBench: AsyncParsableCommand {
         let overrides = [
             "HERALD_COMPONENT_DOMAIN": domain, "HERALD_COMPONENT_SECRET": secret,
             "HERALD_COMPONENT_HOST": "127.0.0.1", "HERALD_COMPONENT_PORT": "\(server.port)",
-            "HERALD_HTTP_PORT": "55289", "HERALD_LOG_LEVEL": "warning",
+            "HERALD_HTTP_PORT": Self.httpPort, "HERALD_LOG_LEVEL": "warning",
             "HERALD_LIMITS_SUBSCRIPTIONS_PER_JID": "1000000",
         ]
         var herald = try HeraldProcess(binary: self.herald, overrides: overrides)
@@ -149,29 +159,35 @@ struct HeraldBench: AsyncParsableCommand {
             overrides: [
                 "HERALD_COMPONENT_DOMAIN": "herald.\(domain)", "HERALD_COMPONENT_SECRET": secret,
                 "HERALD_COMPONENT_HOST": "127.0.0.1", "HERALD_COMPONENT_PORT": component,
-                "HERALD_HTTP_PORT": "55289", "HERALD_LOG_LEVEL": "warning",
+                "HERALD_HTTP_PORT": Self.httpPort, "HERALD_LOG_LEVEL": "warning",
             ]
         )
         defer { herald.stop() }
         let heraldPID = herald.pid
+        @Sendable func cpu(_ pid: Int32, _ name: String) throws -> Double {
+            guard let seconds = ProcessStats.cpuSeconds(pid: pid) else {
+                throw BenchError("\(name) exited during the run")
+            }
+            return seconds
+        }
         let onHerald = try await scenario.run(service: "herald.\(domain)", run: run) {
-            [ProcessStats.cpuSeconds(pid: heraldPID) ?? 0, ProcessStats.cpuSeconds(pid: prosody) ?? 0]
+            ProsodyScenario.CPUTimes(herald: try cpu(heraldPID, "herald"), prosody: try cpu(prosody, "Prosody"))
         }
         let onProsody = try await scenario.run(service: "pubsub.\(domain)", run: run) {
-            [ProcessStats.cpuSeconds(pid: prosody) ?? 0]
+            ProsodyScenario.CPUTimes(prosody: try cpu(prosody, "Prosody"))
         }
         return [
             Report(
                 service: "herald via Prosody",
                 result: onHerald.result,
-                heraldCPUSeconds: onHerald.cpuSeconds[0],
+                heraldCPUSeconds: onHerald.cpu.herald,
                 heraldPeakRSSMiB: herald.peakRSSMiB,
-                prosodyCPUSeconds: onHerald.cpuSeconds[1]
+                prosodyCPUSeconds: onHerald.cpu.prosody
             ),
             Report(
                 service: "mod_pubsub via Prosody",
                 result: onProsody.result,
-                prosodyCPUSeconds: onProsody.cpuSeconds[0]
+                prosodyCPUSeconds: onProsody.cpu.prosody
             ),
         ]
     }
@@ -207,6 +223,7 @@ struct Report: Codable {
             \(r.rate.map { ", \($0)/s" } ?? "")
             publishes/s         \(String(format: "%.0f", r.publishesPerSecond))
             notifications/s     \(String(format: "%.0f", r.notificationsPerSecond))
+            unanswered          \(r.publishesUnanswered) of \(r.publishes) publishes
             lost notifications  \(r.notificationsLost) of \(r.notificationsExpected)
             publish RTT ms      \(ms(r.publishRTT))  (p50 / p99 / p99.9)
             publish→notify ms   \(ms(r.notificationLatency))  (p50 / p99 / p99.9)\

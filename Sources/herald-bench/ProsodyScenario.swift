@@ -14,40 +14,68 @@ struct ProsodyScenario: Sendable {
     var domain: String
     var password: String
 
-    /// What a run measured, and the CPU time `cpu` reports over the measurement.
+    /// CPU time of the processes measured: Herald's (none for mod_pubsub) and Prosody's.
+    struct CPUTimes: Sendable {
+        var herald: Double?
+        var prosody: Double
+    }
+
+    /// What a run measured, and the CPU time spent over the measurement.
     struct Measured: Sendable {
         var result: FanOutScenario.Result
-        var cpuSeconds: [Double]
+        var cpu: CPUTimes
     }
 
     /// Sets up, measures and deletes the run's nodes at `service`; `cpu` samples the CPU time of
     /// the processes measured.
-    func run(service: String, run: String, cpu: @Sendable () -> [Double]) async throws -> Measured {
+    func run(service: String, run: String, cpu: @Sendable () throws -> CPUTimes) async throws -> Measured {
         let nodes = self.scenario.nodeNames(run: run)
-        return try await ClientStream.session(
-            port: self.port,
-            domain: self.domain,
-            login: .plain(user: "publisher", password: self.password)
-        ) { publisher, _ in
+        let measured: Result<Measured, any Error>
+        do {
+            measured = .success(try await self.measured(nodes, at: service, cpu: cpu))
+        } catch {
+            measured = .failure(error)
+        }
+        // Deleted on a stream of its own: the measurement's may have been closed at its timeout.
+        do {
+            try await self.publisherSession { try await FanOutScenario.delete(nodes, &$0, from: nil, to: service) }
+        } catch {
+            // A failed measurement's error is the one worth reporting.
+            if case .success = measured { throw error }
+        }
+        return try measured.get()
+    }
+
+    private func measured(
+        _ nodes: [String],
+        at service: String,
+        cpu: @Sendable () throws -> CPUTimes
+    )
+        async throws -> Measured
+    {
+        try await self.publisherSession { publisher in
             try await Self.awaitService(service, &publisher)
             try await FanOutScenario.create(nodes, &publisher, from: nil, to: service)
             let notifications = Notifications(sent: SentTimes(count: self.scenario.publishes))
-            let measured = try await withThrowingTaskGroup(of: Void.self) { group in
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                defer { group.cancelAll() }
                 try await self.subscribe(nodes, at: service, in: &group, counting: notifications)
-                let before = cpu()
+                let before = try cpu()
                 let result = try await self.measure(&publisher, nodes: nodes, service: service, notifications)
-                group.cancelAll()
-                return Measured(result: result, cpuSeconds: zip(cpu(), before).map { $0 - $1 })
+                let after = try cpu()
+                if let failure = notifications.failure { throw failure }
+                let herald = after.herald.flatMap { after in before.herald.map { after - $0 } }
+                return Measured(result: result, cpu: CPUTimes(herald: herald, prosody: after.prosody - before.prosody))
             }
-            try await FanOutScenario.inChunks(Array(nodes.enumerated()), &publisher) { index, node in
-                (
-                    "d\(index)",
-                    "<iq type='set' id='d\(index)' to='\(service)'><pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>"
-                        + "<delete node='\(node)'/></pubsub></iq>"
-                )
-            }
-            return measured
         }
+    }
+
+    private func publisherSession<T: Sendable>(_ body: (inout BenchSession) async throws -> T) async throws -> T {
+        try await ClientStream.session(
+            port: self.port,
+            domain: self.domain,
+            login: .plain(user: "publisher", password: self.password)
+        ) { session, _ in try await body(&session) }
     }
 
     /// Asks `service` for its disco#info until it answers: Herald's component may still be
@@ -64,48 +92,24 @@ struct ProsodyScenario: Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw BenchError("\(service) did not answer disco#info in 30 s")
+        throw BenchError("\(service) did not answer disco#info in 30 s (for Herald: did it start? its log is above)")
     }
 
-    /// Connects the subscribers, 100 at a time, each in a task of `group` that subscribes, then
-    /// counts its notifications until the group is cancelled.
+    /// Connects the subscribers, 100 at a time, each in a task of `group` (see `subscriber`).
     private func subscribe(
         _ nodes: [String],
         at service: String,
         in group: inout ThrowingTaskGroup<Void, any Error>,
         counting notifications: Notifications
     ) async throws {
-        let subscribers = nodes.indices.flatMap { node in (0..<self.scenario.subscribers).map { _ in node } }
+        let subscribers = nodes.flatMap { node in Array(repeating: node, count: self.scenario.subscribers) }
         let (events, event) = AsyncStream.makeStream(of: (any Error)?.self)
         var start = 0
         while start < subscribers.count {
             let chunk = subscribers[start..<min(subscribers.count, start + 100)]
             for node in chunk {
                 group.addTask {
-                    do {
-                        try await ClientStream.session(
-                            port: self.port,
-                            domain: "guests.\(self.domain)",
-                            login: .anonymous
-                        ) {
-                            session,
-                            jid in
-                            try await session.send(
-                                FanOutScenario.subscribe(id: "s", node: nodes[node], jid: jid, from: nil, to: service)
-                            )
-                            try await FanOutScenario.awaitResults(["s"], &session)
-                            event.yield(nil)
-                            while let stanza = try await session.next() {
-                                if stanza.name == "message",
-                                    let index = FanOutScenario.index(stanza.itemID, prefix: "i")
-                                {
-                                    notifications.arrived(index)
-                                }
-                            }
-                        }
-                    } catch {
-                        event.yield(error)
-                    }
+                    await self.subscriber(of: node, at: service, ready: event, counting: notifications)
                 }
             }
             var ready = 0
@@ -115,6 +119,38 @@ struct ProsodyScenario: Sendable {
                 if ready == chunk.count { break }
             }
             start += chunk.count
+        }
+    }
+
+    /// One subscriber: logs in, subscribes to `node` and says so on `ready` (or yields the error),
+    /// then counts its notifications until its task is cancelled.
+    private func subscriber(
+        of node: String,
+        at service: String,
+        ready: AsyncStream<(any Error)?>.Continuation,
+        counting notifications: Notifications
+    ) async {
+        var subscribed = false
+        do {
+            try await ClientStream.session(port: self.port, domain: "guests.\(self.domain)", login: .anonymous) {
+                session,
+                jid in
+                try await session.send(FanOutScenario.subscribe(id: "s", node: node, jid: jid, from: nil, to: service))
+                try await FanOutScenario.awaitResults(["s"], &session)
+                subscribed = true
+                ready.yield(nil)
+                while let stanza = try await session.next() {
+                    if stanza.name == "message", let index = FanOutScenario.index(stanza.itemID, prefix: "i") {
+                        notifications.arrived(index)
+                    }
+                }
+            }
+        } catch  where !subscribed {
+            ready.yield(error)
+        } catch  where !Task.isCancelled {
+            notifications.failed(error)
+        } catch {
+            // Cancelled at the end of the run: the expected way out.
         }
     }
 
@@ -139,12 +175,7 @@ struct ProsodyScenario: Sendable {
             )
         }
         defer { sender.cancel() }
-        // A stream that stays quiet past the deadline is closed, which ends the reading below.
-        let outbound = publisher.outbound
-        let watchdog = Task {
-            try await Task.sleep(until: deadline, clock: clock)
-            outbound.finish()
-        }
+        let watchdog = publisher.closing(at: deadline)
         defer { watchdog.cancel() }
 
         var rtt = LatencyHistogram()
@@ -159,33 +190,29 @@ struct ProsodyScenario: Sendable {
             credit.yield()
         }
         credit.finish()
+        // The subscribers' tasks go on counting: the last notifications may still be on their way.
         let expected = scenario.subscribers * scenario.publishes
         while notifications.count < expected, clock.now < deadline {
             try await Task.sleep(for: .milliseconds(2))
         }
         let (count, latency, lastNotification) = notifications.snapshot()
-        return FanOutScenario.Result(
-            nodes: scenario.nodes,
-            subscribers: scenario.subscribers,
-            publishes: scenario.publishes,
-            window: scenario.window,
-            rate: scenario.rate,
-            seconds: FanOutScenario.seconds(max(lastResult, lastNotification ?? start) - start),
-            publishesPerSecond: Double(results) / FanOutScenario.seconds(lastResult - start),
-            notificationsPerSecond: count == 0
-                ? 0 : Double(count) / FanOutScenario.seconds((lastNotification ?? start) - start),
-            notificationsExpected: expected,
-            notificationsLost: expected - count,
-            publishRTT: rtt.percentiles([0.5, 0.99, 0.999]),
-            notificationLatency: latency.percentiles([0.5, 0.99, 0.999])
+        return scenario.result(
+            from: start,
+            results: results,
+            lastResult: lastResult,
+            rtt: rtt,
+            notifications: count,
+            lastNotification: lastNotification ?? start,
+            latency: latency
         )
     }
 
-    /// The notifications the subscribers' tasks have received, with their latencies.
+    /// The notifications the subscribers' tasks have received, with their latencies, and the
+    /// first failure of a subscriber's stream after it subscribed (the run then fails).
     final class Notifications: Sendable {
         let sent: SentTimes
         private let state = NIOLockedValueBox(
-            (count: 0, latency: LatencyHistogram(), last: ContinuousClock.Instant?.none)
+            (count: 0, latency: LatencyHistogram(), last: ContinuousClock.Instant?.none, failure: (any Error)?.none)
         )
 
         init(sent: SentTimes) {
@@ -202,7 +229,13 @@ struct ProsodyScenario: Sendable {
             }
         }
 
+        func failed(_ error: any Error) {
+            self.state.withLockedValue { $0.failure = $0.failure ?? error }
+        }
+
         var count: Int { self.state.withLockedValue { $0.count } }
+
+        var failure: (any Error)? { self.state.withLockedValue { $0.failure } }
 
         func snapshot() -> (count: Int, latency: LatencyHistogram, last: ContinuousClock.Instant?) {
             self.state.withLockedValue { ($0.count, $0.latency, $0.last) }

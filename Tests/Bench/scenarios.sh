@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every herald-bench scenario of issue 7 three times and prints, for each, the median and
-# the range of its figures (Docs/performance.md). Needs the stack's PostgreSQL in the environment:
-#   bash Deploy/local/stack.sh up test; eval "$(bash Deploy/local/stack.sh env test)"
+# the range of its figures (Docs/performance.md). Needs the stack in the environment (PostgreSQL,
+# and Prosody for scenario p); the figures of Docs/performance.md come from the local profile,
+# whose PostgreSQL has fsync on:
+#   bash Deploy/local/stack.sh up local; eval "$(bash Deploy/local/stack.sh env local)"
 # Usage: bash Tests/Bench/scenarios.sh [scenario letters, default "a b c d e p"] [runs, default 3]
 # Scenario p plays a, c and d with client streams through the stack's Prosody, against Herald and
 # against Prosody's own mod_pubsub in the same run (herald-bench --through-prosody).
