@@ -185,7 +185,7 @@ struct FanOutScenario: Sendable {
         return (sender, credit)
     }
 
-    /// Creates `nodes`, each with `max_items` 100, 256 requests at a time.
+    /// Creates `nodes`, each with `max_items` 100.
     static func create(
         _ nodes: [String],
         _ session: inout BenchSession,
@@ -194,23 +194,13 @@ struct FanOutScenario: Sendable {
     )
         async throws
     {
-        try await Self.inChunks(Array(nodes.enumerated()), &session) { index, node in
-            (
-                "c\(index)",
-                "<iq type='set' id='c\(index)'\(Self.attribute("from", from)) to='\(service)'>"
-                    + "<pubsub xmlns='\(Self.pubsub)'><create node='\(node)'/><configure><x xmlns='jabber:x:data' type='submit'>"
-                    + "<field var='FORM_TYPE' type='hidden'><value>\(Self.pubsub)#node_config</value></field>"
-                    + "<field var='pubsub#max_items'><value>100</value></field></x></configure></pubsub></iq>"
-            )
+        try await Self.perNode(nodes, &session, from: from, to: service) { node in
+            "<pubsub xmlns='\(Self.pubsub)'><create node='\(node)'/><configure><x xmlns='jabber:x:data' type='submit'>"
+                + "<field var='FORM_TYPE' type='hidden'><value>\(Self.pubsub)#node_config</value></field>"
+                + "<field var='pubsub#max_items'><value>100</value></field></x></configure></pubsub>"
         }
     }
 
-    static func subscribe(id: String, node: String, jid: String, from: String?, to service: String) -> String {
-        "<iq type='set' id='\(id)'\(Self.attribute("from", from)) to='\(service)'><pubsub xmlns='\(Self.pubsub)'>"
-            + "<subscribe node='\(node)' jid='\(jid)'/></pubsub></iq>"
-    }
-
-    /// Deletes `nodes`, 256 requests at a time.
     static func delete(
         _ nodes: [String],
         _ session: inout BenchSession,
@@ -219,13 +209,30 @@ struct FanOutScenario: Sendable {
     )
         async throws
     {
+        try await Self.perNode(nodes, &session, from: from, to: service) { node in
+            "<pubsub xmlns='\(Self.pubsub)#owner'><delete node='\(node)'/></pubsub>"
+        }
+    }
+
+    /// Sends a set IQ with `payload(node)` for each node, 256 at a time, and waits for the results.
+    private static func perNode(
+        _ nodes: [String],
+        _ session: inout BenchSession,
+        from: String?,
+        to service: String,
+        payload: (String) -> String
+    ) async throws {
         try await Self.inChunks(Array(nodes.enumerated()), &session) { index, node in
             (
-                "d\(index)",
-                "<iq type='set' id='d\(index)'\(Self.attribute("from", from)) to='\(service)'>"
-                    + "<pubsub xmlns='\(Self.pubsub)#owner'><delete node='\(node)'/></pubsub></iq>"
+                "n\(index)",
+                "<iq type='set' id='n\(index)'\(Self.attribute("from", from)) to='\(service)'>\(payload(node))</iq>"
             )
         }
+    }
+
+    static func subscribe(id: String, node: String, jid: String, from: String?, to service: String) -> String {
+        "<iq type='set' id='\(id)'\(Self.attribute("from", from)) to='\(service)'><pubsub xmlns='\(Self.pubsub)'>"
+            + "<subscribe node='\(node)' jid='\(jid)'/></pubsub></iq>"
     }
 
     /// Publish `index`, with result id `p<index>` and ItemID `i<index>`.
