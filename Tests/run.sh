@@ -3,8 +3,9 @@
 # loopback (PostgreSQL 55432, Prosody 55222/55347), and runs every suite against it:
 #   1. Swift unit tests and the PostgreSQL store tests (HERALD_TEST_POSTGRES_URL is set,
 #      so nothing is skipped), 2. the same under ThreadSanitizer, 3. the slixmpp interop
-#      tests through Prosody, 4. a short herald-bench run, on the component connection and through
-#      Prosody against both services (it fails on any error or lost notification). Any failure, including a stack that cannot start, fails the run.
+#      tests through Prosody, 4. short herald-bench runs, on the component connection and through
+#      Prosody against both services (each fails on any error or loss). Any failure, including a
+#      stack that cannot start, fails the run.
 # Set HERALD_SKIP_TSAN=1 to leave out step 2 when iterating locally.
 set -euo pipefail
 

@@ -447,16 +447,17 @@ prosodyctl_cfg() {
 }
 
 prosody_register_accounts() {
-    local accounts=(alice:alice-pass bob:bob-pass carol:carol-pass)
-    [ "$PROFILE" = local ] && accounts+=(demo:demo-pass)
-    local out
+    # user@host:password; the bench's publisher administers its mod_pubsub (decision 0017)
+    local accounts=(alice@$XMPP_DOMAIN:alice-pass bob@$XMPP_DOMAIN:bob-pass carol@$XMPP_DOMAIN:carol-pass
+        "publisher@$BENCH_DOMAIN:$BENCH_SECRET")
+    [ "$PROFILE" = local ] && accounts+=("demo@$XMPP_DOMAIN:demo-pass")
+    local acct jid out
     for acct in "${accounts[@]}"; do
-        out=$(prosodyctl_cfg register "${acct%%:*}" "$XMPP_DOMAIN" "${acct#*:}" 2>&1) \
-            || { printf '%s\n' "$out" >&2; die "could not register ${acct%%:*}@$XMPP_DOMAIN"; }
+        jid=${acct%%:*}
+        out=$(prosodyctl_cfg register "${jid%@*}" "${jid#*@}" "${acct#*:}" 2>&1) \
+            || { printf '%s\n' "$out" >&2; die "could not register $jid"; }
     done
-    out=$(prosodyctl_cfg register publisher "$BENCH_DOMAIN" "$BENCH_SECRET" 2>&1) \
-        || { printf '%s\n' "$out" >&2; die "could not register publisher@$BENCH_DOMAIN"; }
-    log "accounts: ${accounts[*]%%:*} @$XMPP_DOMAIN, publisher@$BENCH_DOMAIN"
+    log "accounts: ${accounts[*]%%:*}"
 }
 
 prosody_stop() {

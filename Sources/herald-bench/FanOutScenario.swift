@@ -50,7 +50,7 @@ struct FanOutScenario: Sendable {
         let nodes = self.nodeNames(run: run)
         let owner = Self.owner(run: run)
         let created = seed ? Array(nodes.prefix(1)) : nodes
-        try await Self.create(created, &session, from: owner, to: domain)
+        try await Self.each(.create, of: created, &session, from: owner, to: domain)
         let subscribed =
             seed
             ? (self.subscribers > 0 ? [(0, 0)] : [])
@@ -185,47 +185,38 @@ struct FanOutScenario: Sendable {
         return (sender, credit)
     }
 
-    /// Creates `nodes`, each with `max_items` 100.
-    static func create(
-        _ nodes: [String],
-        _ session: inout BenchSession,
-        from: String?,
-        to service: String
-    )
-        async throws
-    {
-        try await Self.perNode(nodes, &session, from: from, to: service) { node in
-            "<pubsub xmlns='\(Self.pubsub)'><create node='\(node)'/><configure><x xmlns='jabber:x:data' type='submit'>"
-                + "<field var='FORM_TYPE' type='hidden'><value>\(Self.pubsub)#node_config</value></field>"
-                + "<field var='pubsub#max_items'><value>100</value></field></x></configure></pubsub>"
+    /// A request made of each node of a run, as its owner.
+    enum NodeRequest {
+        /// Creates the node with `max_items` 100.
+        case create
+        case delete
+
+        func payload(node: String) -> String {
+            switch self {
+            case .create:
+                "<pubsub xmlns='\(FanOutScenario.pubsub)'><create node='\(node)'/><configure>"
+                    + "<x xmlns='jabber:x:data' type='submit'>"
+                    + "<field var='FORM_TYPE' type='hidden'><value>\(FanOutScenario.pubsub)#node_config</value></field>"
+                    + "<field var='pubsub#max_items'><value>100</value></field></x></configure></pubsub>"
+            case .delete:
+                "<pubsub xmlns='\(FanOutScenario.pubsub)#owner'><delete node='\(node)'/></pubsub>"
+            }
         }
     }
 
-    static func delete(
-        _ nodes: [String],
+    /// Sends `request` for each node, 256 at a time, and waits for the results.
+    static func each(
+        _ request: NodeRequest,
+        of nodes: [String],
         _ session: inout BenchSession,
         from: String?,
         to service: String
-    )
-        async throws
-    {
-        try await Self.perNode(nodes, &session, from: from, to: service) { node in
-            "<pubsub xmlns='\(Self.pubsub)#owner'><delete node='\(node)'/></pubsub>"
-        }
-    }
-
-    /// Sends a set IQ with `payload(node)` for each node, 256 at a time, and waits for the results.
-    private static func perNode(
-        _ nodes: [String],
-        _ session: inout BenchSession,
-        from: String?,
-        to service: String,
-        payload: (String) -> String
     ) async throws {
         try await Self.inChunks(Array(nodes.enumerated()), &session) { index, node in
             (
                 "n\(index)",
-                "<iq type='set' id='n\(index)'\(Self.attribute("from", from)) to='\(service)'>\(payload(node))</iq>"
+                "<iq type='set' id='n\(index)'\(Self.attribute("from", from)) to='\(service)'>"
+                    + "\(request.payload(node: node))</iq>"
             )
         }
     }

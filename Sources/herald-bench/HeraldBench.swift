@@ -75,6 +75,11 @@ struct HeraldBench: AsyncParsableCommand {
         ProcessInfo.processInfo.environment["HERALD_STACK_BENCH_HTTP_PORT"] ?? "55289"
     }
 
+    /// A name no earlier run used, for this run's nodes and JIDs.
+    private static func newRunName() -> String {
+        String(UInt32.random(in: .min ... .max), radix: 36)
+    }
+
     private var scenario: FanOutScenario {
         FanOutScenario(
             nodes: self.nodes,
@@ -100,7 +105,7 @@ struct HeraldBench: AsyncParsableCommand {
         var herald = try HeraldProcess(binary: self.herald, overrides: overrides)
         defer { herald.stop() }
         let scenario = self.scenario
-        let run = String(UInt32.random(in: .min ... .max), radix: 36)
+        let run = Self.newRunName()
         let clock = ContinuousClock()
         let (result, cpu, startup) = try await server.accept { connections in
             try await connections.session { session in
@@ -153,7 +158,7 @@ struct HeraldBench: AsyncParsableCommand {
             throw BenchError(#"--through-prosody needs a running stack: eval "$(bash Deploy/local/stack.sh env test)""#)
         }
         let scenario = ProsodyScenario(scenario: self.scenario, port: c2s, domain: domain, password: secret)
-        let run = String(UInt32.random(in: .min ... .max), radix: 36)
+        let run = Self.newRunName()
         let herald = try HeraldProcess(
             binary: self.herald,
             overrides: [

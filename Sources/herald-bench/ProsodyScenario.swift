@@ -38,7 +38,9 @@ struct ProsodyScenario: Sendable {
         }
         // Deleted on a stream of its own: the measurement's may have been closed at its timeout.
         do {
-            try await self.publisherSession { try await FanOutScenario.delete(nodes, &$0, from: nil, to: service) }
+            try await self.publisherSession {
+                try await FanOutScenario.each(.delete, of: nodes, &$0, from: nil, to: service)
+            }
         } catch {
             // A failed measurement's error is the one worth reporting.
             if case .success = measured { throw error }
@@ -55,7 +57,7 @@ struct ProsodyScenario: Sendable {
     {
         try await self.publisherSession { publisher in
             try await Self.awaitService(service, &publisher)
-            try await FanOutScenario.create(nodes, &publisher, from: nil, to: service)
+            try await FanOutScenario.each(.create, of: nodes, &publisher, from: nil, to: service)
             let notifications = Notifications(sent: SentTimes(count: self.scenario.publishes))
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 defer { group.cancelAll() }
