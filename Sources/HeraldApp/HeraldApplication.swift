@@ -25,11 +25,17 @@ package enum HeraldApplication {
     ) async throws {
         // Read the migrations before connecting anywhere, so a bad schemas folder fails at once.
         let migrations = try Migration.load(from: configuration.schemasDirectory)
-        let postgres = PostgresClient(configuration: configuration.postgres, backgroundLogger: logger)
         let connection = ComponentConnection(
             configuration: configuration.component,
             logger: logger,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton
+        )
+        // PostgreSQL's sockets on the component's loop, where the pump and each request's work run:
+        // a publish is read, committed and fanned out without a change of thread (decision 0018).
+        let postgres = PostgresClient(
+            configuration: configuration.postgres,
+            eventLoopGroup: connection.executor.eventLoop,
+            backgroundLogger: logger
         )
         let store = MeasuredStore(PostgresPubSubStore(client: postgres, logger: logger))
         let cache = CachedPubSubStore(store)
@@ -41,6 +47,7 @@ package enum HeraldApplication {
             bouncePolicy: configuration.bouncePolicy,
             // XEP-0356 roster reads go out over the component stream; their answers bypass the pump.
             rosterAccess: RosterAccess(request: { iq in try await connection.request(iq) }),
+            executor: connection.executor,
             logger: logger
         )
         let readiness = Readiness(connection: connection, postgres: postgres)

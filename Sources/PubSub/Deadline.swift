@@ -10,25 +10,27 @@ package enum Deadline {
         package var description: String { "no answer within \(self.limit)" }
     }
 
+    /// Runs `work` in a task of its own, on `executor` when one is given (a task made here does
+    /// not inherit the caller's executor preference), so that the caller can be answered first.
     package static func run<T: Sendable>(
         within limit: Duration,
+        on executor: (any TaskExecutor)? = nil,
         _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let outcome = Outcome<T>()
         return try await withCheckedThrowingContinuation { continuation in
             outcome.waiting(continuation)
-            let worker = Task {
+            let worker = Task(executorPreference: executor) {
                 do {
                     outcome.finish(.success(try await work()))
                 } catch {
                     outcome.finish(.failure(error))
                 }
             }
-            let timer = Task {
-                try? await Task.sleep(for: limit)
+            let timer = DeadlineTimers.shared.schedule(at: .now + limit) {
                 if outcome.finish(.failure(Exceeded(limit: limit))) { worker.cancel() }
             }
-            outcome.onFinish { timer.cancel() }
+            outcome.onFinish { DeadlineTimers.shared.cancel(timer) }
         }
     }
 

@@ -15,6 +15,9 @@ package struct PubSubService: Sendable {
     package let availability: Availability
     package let rosterAccess: RosterAccess
     let notificationLog: NotificationLog
+    /// Where each request's work runs (in a task of its own, under its deadline); nil: Swift's
+    /// global executor. Herald passes the event loop its pump runs on, so a request stays on one thread.
+    let executor: (any TaskExecutor)?
     let logger: Logger
     let now: @Sendable () -> Date
     let makeID: @Sendable () -> String
@@ -28,6 +31,7 @@ package struct PubSubService: Sendable {
         availability: Availability = Availability(),
         rosterAccess: RosterAccess = RosterAccess(),
         notificationLog: NotificationLog = NotificationLog(),
+        executor: (any TaskExecutor)? = nil,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
         makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
@@ -40,6 +44,7 @@ package struct PubSubService: Sendable {
         self.availability = availability
         self.rosterAccess = rosterAccess
         self.notificationLog = notificationLog
+        self.executor = executor
         self.logger = logger
         self.now = now
         self.makeID = makeID
@@ -70,7 +75,9 @@ package struct PubSubService: Sendable {
             break
         }
         do {
-            return try await Deadline.run(within: self.limits.requestTimeout) { try await self.route(iq) }
+            return try await Deadline.run(within: self.limits.requestTimeout, on: self.executor) {
+                try await self.route(iq)
+            }
         } catch {
             return self.answer(iq, error)
         }

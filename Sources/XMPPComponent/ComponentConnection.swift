@@ -28,7 +28,8 @@ package final class ComponentConnection: Service, Sendable {
 
     private let configuration: ComponentConfiguration
     private let logger: Logger
-    private let eventLoopGroup: any EventLoopGroup
+    /// The loop the component's socket is on, across reconnects; the pump runs there too.
+    package let executor: EventLoopTaskExecutor
     private let shared = NIOLockedValueBox(Shared())
     private let requests = OutboundRequests()
 
@@ -45,7 +46,7 @@ package final class ComponentConnection: Service, Sendable {
     package init(configuration: ComponentConfiguration, logger: Logger, eventLoopGroup: any EventLoopGroup) {
         self.configuration = configuration
         self.logger = logger
-        self.eventLoopGroup = eventLoopGroup
+        self.executor = EventLoopTaskExecutor(eventLoopGroup.next())
         self.inbound = BoundedStanzaQueue(capacity: configuration.inboundQueueCapacity)
     }
 
@@ -94,6 +95,10 @@ package final class ComponentConnection: Service, Sendable {
     }
 
     package func run() async throws {
+        try await withTaskExecutorPreference(self.executor) { try await self.reconnecting() }
+    }
+
+    private func reconnecting() async throws {
         defer { self.inbound.finish() }
         let backoff = BackoffPolicy(
             initialDelay: self.configuration.reconnectInitialDelay,
@@ -136,7 +141,7 @@ package final class ComponentConnection: Service, Sendable {
     /// One TCP connection, from connect to close. Returns after a clean close we asked for; throws otherwise.
     private func runSession() async throws {
         let limits = self.configuration.parserLimits
-        let channel = try await ClientBootstrap(group: self.eventLoopGroup)
+        let channel = try await ClientBootstrap(group: self.executor.eventLoop)
             .connectTimeout(TimeAmount(self.configuration.connectTimeout))
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)

@@ -54,21 +54,26 @@ final class BenchServer: Sendable {
             let (domain, secret) = (self.domain, self.secret)
             return try await connection.executeThenClose { inbound, outbound in
                 var session = BenchSession(connection.channel, reads: inbound.makeAsyncIterator(), outbound: outbound)
-                guard let header = try await session.next(), header.name == "stream", header.to == domain
-                else { throw BenchError("the component did not open a stream to \(domain)") }
-                let streamID = "bench-stream"
-                try await outbound.write(
-                    ByteBuffer(
-                        string: "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
-                            + "xmlns:stream='http://etherx.jabber.org/streams' from='\(domain)' id='\(streamID)'>"
-                    )
-                )
-                guard let handshake = try await session.next(), handshake.name == "handshake",
-                    handshake.text == Handshake.digest(streamID: streamID, secret: secret)
-                else { throw BenchError("the component's handshake is wrong") }
-                try await outbound.write(ByteBuffer(string: "<handshake/>"))
-                return try await body(&session)
+                return try await withTaskExecutorPreference(session.executor) {
+                    try await Self.handshake(&session, domain: domain, secret: secret)
+                    return try await body(&session)
+                }
             }
+        }
+
+        /// Answers the component's stream header and checks its handshake (XEP-0114 §3).
+        private static func handshake(_ session: inout BenchSession, domain: String, secret: String) async throws {
+            guard let header = try await session.next(), header.name == "stream", header.to == domain
+            else { throw BenchError("the component did not open a stream to \(domain)") }
+            let streamID = "bench-stream"
+            try await session.send(
+                "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
+                    + "xmlns:stream='http://etherx.jabber.org/streams' from='\(domain)' id='\(streamID)'>"
+            )
+            guard let handshake = try await session.next(), handshake.name == "handshake",
+                handshake.text == Handshake.digest(streamID: streamID, secret: secret)
+            else { throw BenchError("the component's handshake is wrong") }
+            try await session.send("<handshake/>")
         }
     }
 }

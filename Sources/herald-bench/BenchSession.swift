@@ -1,4 +1,5 @@
 import NIOCore
+import XMPPComponent
 
 /// An open XMPP stream, Herald's component stream or a client's stream to Prosody: stanzas out
 /// (`outbound` may be used from any task), stanzas in (read by one task), as many at a time as
@@ -6,6 +7,9 @@ import NIOCore
 struct BenchSession {
     var reads: NIOAsyncChannelInboundStream<[BenchStanza]>.AsyncIterator
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    /// Runs tasks on the connection's event loop: the bench's reads and writes then cost no
+    /// thread switch, which on two cores shared with Herald and PostgreSQL would show as latency.
+    let executor: EventLoopTaskExecutor
     private let channel: any Channel
     private var pending: [BenchStanza] = []
     private var next = 0
@@ -16,6 +20,7 @@ struct BenchSession {
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) {
         self.channel = channel
+        self.executor = EventLoopTaskExecutor(channel.eventLoop)
         self.reads = reads
         self.outbound = outbound
     }

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import XMPPComponent
 import XMPPCore
 
 /// `nodes` nodes with `subscribers` subscribers each, `publishes` publishes with `window` in flight,
@@ -83,7 +84,7 @@ struct FanOutScenario: Sendable {
         let clock = ContinuousClock()
         let sent = SentTimes(count: self.publishes)
         let start = clock.now
-        let (sender, credit) = self.startPublishing(session.outbound, sent: sent, start: start) { index in
+        let (sender, credit) = self.startPublishing(session, sent: sent, start: start) { index in
             Self.publish(index: index, node: nodes[Self.node(of: index, among: nodes.count)], from: owner, to: domain)
         }
         defer { sender.cancel() }
@@ -100,7 +101,7 @@ struct FanOutScenario: Sendable {
         var lastResult = start
         var lastNotification = start
         while results < self.publishes || notifications < expected, let stanza = try await session.next() {
-            let now = clock.now
+            let now = stanza.arrived
             if stanza.name == "iq", let index = Self.index(stanza.id, prefix: "p") {
                 guard stanza.type == "result" else {
                     throw BenchError("publish \(index) failed: \(stanza)")
@@ -158,9 +159,10 @@ struct FanOutScenario: Sendable {
 
     /// Starts a task that sends publish `index` for each index in order, from when a credit is
     /// given (the window starts with `window` credits; each result gives one back) and, with a
-    /// rate, not before its time; `sent` records when each left.
+    /// rate, not before its time; `sent` records when each left. It runs on the session's event
+    /// loop, so a publish is written when it is stamped, not after a change of thread.
     func startPublishing(
-        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        _ session: BenchSession,
         sent: SentTimes,
         start: ContinuousClock.Instant,
         stanza: @escaping @Sendable (Int) -> String
@@ -169,13 +171,19 @@ struct FanOutScenario: Sendable {
         for _ in 0..<self.window { credit.yield() }
         let publishes = self.publishes
         let interval = self.rate.map { Duration.seconds(1) / $0 }
-        let sender = Task {
+        let outbound = session.outbound
+        let loop = session.executor.eventLoop
+        let sender = Task(executorPreference: session.executor) {
             let clock = ContinuousClock()
             var index = 0
             for await _ in credits {
                 guard index < publishes else { break }
                 if let interval {
-                    try await Task.sleep(until: start + interval * index, clock: clock)
+                    // The loop's own timer: Task.sleep would wake a thread of the global executor first.
+                    let wait = start + interval * index - clock.now
+                    if wait > .zero {
+                        try await loop.scheduleTask(in: TimeAmount(wait)) {}.futureResult.get()
+                    }
                 }
                 sent.record(index, clock.now)
                 try await outbound.write(ByteBuffer(string: stanza(index)))

@@ -143,7 +143,7 @@ struct ProsodyScenario: Sendable {
                 ready.yield(nil)
                 while let stanza = try await session.next() {
                     if stanza.name == "message", let index = FanOutScenario.index(stanza.itemID, prefix: "i") {
-                        notifications.arrived(index)
+                        notifications.arrived(index, at: stanza.arrived)
                     }
                 }
             }
@@ -168,7 +168,7 @@ struct ProsodyScenario: Sendable {
         let scenario = self.scenario
         let start = clock.now
         let deadline = start + scenario.timeout
-        let (sender, credit) = scenario.startPublishing(publisher.outbound, sent: notifications.sent, start: start) {
+        let (sender, credit) = scenario.startPublishing(publisher, sent: notifications.sent, start: start) {
             FanOutScenario.publish(
                 index: $0,
                 node: nodes[FanOutScenario.node(of: $0, among: nodes.count)],
@@ -186,9 +186,9 @@ struct ProsodyScenario: Sendable {
         while results < scenario.publishes, let stanza = try await publisher.next() {
             guard stanza.name == "iq", let index = FanOutScenario.index(stanza.id, prefix: "p") else { continue }
             guard stanza.type == "result" else { throw BenchError("publish \(index) failed: \(stanza)") }
-            rtt.add(clock.now - notifications.sent.time(index))
+            rtt.add(stanza.arrived - notifications.sent.time(index))
             results += 1
-            lastResult = clock.now
+            lastResult = stanza.arrived
             credit.yield()
         }
         credit.finish()
@@ -221,13 +221,12 @@ struct ProsodyScenario: Sendable {
             self.sent = sent
         }
 
-        func arrived(_ index: Int) {
-            let now = ContinuousClock.now
-            let latency = now - self.sent.time(index)
+        func arrived(_ index: Int, at instant: ContinuousClock.Instant) {
+            let latency = instant - self.sent.time(index)
             self.state.withLockedValue { state in
                 state.count += 1
                 state.latency.add(latency)
-                state.last = now
+                state.last = max(state.last ?? instant, instant)
             }
         }
 

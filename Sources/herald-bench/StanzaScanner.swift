@@ -10,6 +10,9 @@ struct BenchStanza: Sendable, CustomStringConvertible {
     var to: String?
     var itemID: String?
     var text = ""
+    /// When the read that completed it came off the socket: latencies are measured to here, on
+    /// the event loop, not to when a task got round to the stanza.
+    var arrived: ContinuousClock.Instant
 
     var description: String { "<\(self.name) id='\(self.id ?? "")' type='\(self.type ?? "")'>\(self.text)" }
 }
@@ -35,8 +38,9 @@ struct StanzaScanner: ByteToMessageDecoder {
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         var stanzas: [BenchStanza] = []
+        let arrived = ContinuousClock.now
         let consumed = try buffer.withUnsafeReadableBytes { bytes in
-            try self.scan(bytes, into: &stanzas)
+            try self.scan(bytes, arrived: arrived, into: &stanzas)
         }
         buffer.moveReaderIndex(forwardBy: consumed)
         if !stanzas.isEmpty {
@@ -55,7 +59,11 @@ struct StanzaScanner: ByteToMessageDecoder {
     }
 
     /// Scans whole tags only; returns how many bytes it consumed (up to the last complete tag or text).
-    private mutating func scan(_ bytes: UnsafeRawBufferPointer, into stanzas: inout [BenchStanza]) throws -> Int {
+    private mutating func scan(
+        _ bytes: UnsafeRawBufferPointer,
+        arrived: ContinuousClock.Instant,
+        into stanzas: inout [BenchStanza]
+    ) throws -> Int {
         // A stanza may span reads: depth and the stanza begun are kept; only whole tags are consumed.
         var position = 0
         var consumed = 0
@@ -82,19 +90,21 @@ struct StanzaScanner: ByteToMessageDecoder {
             if first == UInt8(ascii: "!") { throw Failure.malformed("comments, CDATA and DTDs are not expected") }
             if first == UInt8(ascii: "/") {
                 self.depth -= 1
-                if self.depth == 1, let stanza = self.current {
+                if self.depth == 1, var stanza = self.current {
+                    stanza.arrived = arrived
                     stanzas.append(stanza)
                     self.current = nil
                 }
                 if self.depth == 0 {
-                    stanzas.append(BenchStanza(name: "/stream"))
+                    stanzas.append(BenchStanza(name: "/stream", arrived: arrived))
                 }
                 continue
             }
             let selfClosing = tag.last == UInt8(ascii: "/")
             let element = try Self.startTag(
                 UnsafeRawBufferPointer(rebasing: tag[0..<(selfClosing ? tag.count - 1 : tag.count)]),
-                header: self.depth == 0
+                header: self.depth == 0,
+                arrived: arrived
             )
             if self.depth == 0 || (self.depth == 1 && element.name == "stream") {
                 // The stream header stays open until the end; a client's stream restarts after
@@ -109,7 +119,8 @@ struct StanzaScanner: ByteToMessageDecoder {
                 self.current?.itemID = element.id
             }
             if selfClosing {
-                if self.depth == 1, let stanza = self.current {
+                if self.depth == 1, var stanza = self.current {
+                    stanza.arrived = arrived
                     stanzas.append(stanza)
                     self.current = nil
                 }
@@ -149,7 +160,11 @@ struct StanzaScanner: ByteToMessageDecoder {
 
     /// The local name of a start tag and the attributes the bench reads (values not unescaped);
     /// `to` only in the stream header, where it is checked (a notification's is never read).
-    private static func startTag(_ tag: UnsafeRawBufferPointer, header: Bool) throws -> BenchStanza {
+    private static func startTag(
+        _ tag: UnsafeRawBufferPointer,
+        header: Bool,
+        arrived: ContinuousClock.Instant
+    ) throws -> BenchStanza {
         var index = 0
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
         func localName(until stop: (UInt8) -> Bool) -> Range<Int> {
@@ -168,7 +183,7 @@ struct StanzaScanner: ByteToMessageDecoder {
                 && zip(tag[range], UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
                     .allSatisfy(==)
         }
-        var element = BenchStanza(name: text(localName(until: isSpace)))
+        var element = BenchStanza(name: text(localName(until: isSpace)), arrived: arrived)
         while true {
             while index < tag.count, isSpace(tag[index]) { index += 1 }
             guard index < tag.count else { return element }

@@ -77,6 +77,12 @@ package struct HeraldConfiguration: Sendable {
             database: reader.string(HeraldSettings.postgresDatabase),
             tls: .disable
         )
+        // The pool sets timers (each a task and a system timer) for a connection it parks unless
+        // the connection is one of the minimum and keep-alive is off: a publish parks one, so at a
+        // thousand a second those timers cost more CPU than the publishes (decision 0018). Two
+        // stay open: the pump's and the node-state listener's.
+        self.postgres.options.minimumConnections = 2
+        self.postgres.options.keepAliveBehavior = nil
         self.schemasDirectory = reader.string(HeraldSettings.schemasDirectory)
         // An items reply may be as large as the largest stanza Herald itself accepts.
         self.pubsubLimits = PubSubLimits(

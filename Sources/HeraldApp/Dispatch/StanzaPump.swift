@@ -28,14 +28,20 @@ struct StanzaPump: Service {
         }
         self.logger.info("herald ready", metadata: ["xmpp.domain": "\(self.dispatcher.service.domain)"])
         await withGracefulShutdownHandler {
-            while true {
-                // Whatever arrived while the previous stanzas were handled is handled together.
-                let stanzas = await self.connection.inbound.next(upTo: Self.batchLimit)
-                if stanzas.isEmpty { break }
-                await self.dispatcher.dispatch(stanzas)
+            await withTaskExecutorPreference(self.connection.executor) {
+                await self.pumpUntilFinished()
             }
         } onGracefulShutdown: {
             self.connection.inbound.finish()
+        }
+    }
+
+    private func pumpUntilFinished() async {
+        while true {
+            // Whatever arrived while the previous stanzas were handled is handled together.
+            let stanzas = await self.connection.inbound.next(upTo: Self.batchLimit)
+            if stanzas.isEmpty { break }
+            await self.dispatcher.dispatch(stanzas)
         }
     }
 }

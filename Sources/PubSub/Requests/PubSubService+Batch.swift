@@ -68,7 +68,7 @@ extension PubSubService {
         let refused = NIOLockedValueBox<[Int: PubSubOutcome]>([:])
         var stored: [Int: Stored]
         do {
-            stored = try await Deadline.run(within: self.limits.requestTimeout) {
+            stored = try await Deadline.run(within: self.limits.requestTimeout, on: self.executor) {
                 try await self.checkAndStore(run) { index, outcome in
                     // After the deadline the work is cancelled, and what it answers then (a
                     // cancelled store call) is not the outcome: the caller says it is unknown.
