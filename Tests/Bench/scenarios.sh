@@ -17,6 +17,11 @@ trap 'rm -rf "$out"' EXIT
 swift build -c release --product herald >/dev/null
 swift build -c release --product herald-bench >/dev/null
 
+# One run left out of the table: on this machine the first run after a pause was slow in every
+# series (p50 ten times the others'), whichever scenario came first.
+.build/release/herald-bench --subscribers 10 --publishes 2000 --window 64 --rate 1000 >/dev/null 2>"$out/warm-up.log" \
+    || { echo "herald-bench warm-up failed:" >&2; tail -5 "$out/warm-up.log" >&2; exit 1; }
+
 bench() { # bench NAME ARGS…: one run, its JSON in $out/NAME-<n>.json
     local name=$1; shift
     for n in $(seq 1 "$runs"); do
