@@ -11,5 +11,6 @@
 -- items by key (node_id = ANY, the (node_id, item_id) and (node_id, sequence) indexes), which
 -- the generic plan also does; a SET clause is allowed on the function, which never commits, and
 -- only for its duration: herald_publish_batch, which commits, keeps none (migration 0006).
+-- A later CREATE OR REPLACE FUNCTION herald_publish drops this setting: it must say it again.
 ALTER FUNCTION herald_publish(text[], text[], text[], boolean[], text[], timestamptz[])
     SET plan_cache_mode = force_generic_plan;

@@ -39,7 +39,8 @@ final class DeadlineTimers: Sendable {
         }
     }
 
-    /// Drops the timer if it has not fired; a no-op when it has.
+    /// Drops the timer if it is still in the table. An action already taken out to run (at its
+    /// time) still runs: `Deadline`'s outcome, which only the first result sets, makes that harmless.
     func cancel(_ id: UInt64) {
         _ = self.state.withLockedValue { $0.entries.removeValue(forKey: id) }
     }
@@ -50,7 +51,9 @@ final class DeadlineTimers: Sendable {
     }
 
     private func watch(until first: ContinuousClock.Instant, generation: UInt64) -> Task<Void, Never> {
-        Task {
+        // Detached: the watcher serves every caller and must not keep the task-local values of
+        // the request that happened to start it.
+        Task.detached {
             var wakes = first
             while true {
                 do {

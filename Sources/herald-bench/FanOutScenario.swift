@@ -159,8 +159,10 @@ struct FanOutScenario: Sendable {
 
     /// Starts a task that sends publish `index` for each index in order, from when a credit is
     /// given (the window starts with `window` credits; each result gives one back) and, with a
-    /// rate, not before its time; `sent` records when each left. It runs on the session's event
-    /// loop, so a publish is written when it is stamped, not after a change of thread.
+    /// rate, not before its time. It runs on the session's event loop, so a publish is written
+    /// when it is stamped, not after a change of thread. `sent` records when each was due: with a
+    /// rate, the time the schedule gave it, so a publish held back (by the window, or by a busy
+    /// loop) counts its wait in its latency instead of hiding it; without one, when it left.
     func startPublishing(
         _ session: BenchSession,
         sent: SentTimes,
@@ -179,13 +181,17 @@ struct FanOutScenario: Sendable {
             for await _ in credits {
                 guard index < publishes else { break }
                 if let interval {
+                    let due = start + interval * index
                     // The loop's own timer: Task.sleep would wake a thread of the global executor first.
-                    let wait = start + interval * index - clock.now
+                    let wait = due - clock.now
                     if wait > .zero {
                         try await loop.scheduleTask(in: TimeAmount(wait)) {}.futureResult.get()
+                        try Task.checkCancellation()
                     }
+                    sent.record(index, due)
+                } else {
+                    sent.record(index, clock.now)
                 }
-                sent.record(index, clock.now)
                 try await outbound.write(ByteBuffer(string: stanza(index)))
                 index += 1
             }

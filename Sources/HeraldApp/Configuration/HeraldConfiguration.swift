@@ -79,8 +79,9 @@ package struct HeraldConfiguration: Sendable {
         )
         // The pool sets timers (each a task and a system timer) for a connection it parks unless
         // the connection is one of the minimum and keep-alive is off: a publish parks one, so at a
-        // thousand a second those timers cost more CPU than the publishes (decision 0018). Two
-        // stay open: the pump's and the node-state listener's.
+        // thousand a second those timers cost more CPU than the publishes (decision 0018). The
+        // pool hands out its lowest free slot: the node-state listener holds one of the two, and
+        // publishes, one at a time, mostly take the other.
         self.postgres.options.minimumConnections = 2
         self.postgres.options.keepAliveBehavior = nil
         self.schemasDirectory = reader.string(HeraldSettings.schemasDirectory)
