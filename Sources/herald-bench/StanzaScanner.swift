@@ -90,11 +90,7 @@ struct StanzaScanner: ByteToMessageDecoder {
             if first == UInt8(ascii: "!") { throw Failure.malformed("comments, CDATA and DTDs are not expected") }
             if first == UInt8(ascii: "/") {
                 self.depth -= 1
-                if self.depth == 1, var stanza = self.current {
-                    stanza.arrived = arrived
-                    stanzas.append(stanza)
-                    self.current = nil
-                }
+                if self.depth == 1 { self.finishCurrent(arrived: arrived, into: &stanzas) }
                 if self.depth == 0 {
                     stanzas.append(BenchStanza(name: "/stream", arrived: arrived))
                 }
@@ -119,11 +115,7 @@ struct StanzaScanner: ByteToMessageDecoder {
                 self.current?.itemID = element.id
             }
             if selfClosing {
-                if self.depth == 1, var stanza = self.current {
-                    stanza.arrived = arrived
-                    stanzas.append(stanza)
-                    self.current = nil
-                }
+                if self.depth == 1 { self.finishCurrent(arrived: arrived, into: &stanzas) }
             } else {
                 self.depth += 1
             }
@@ -156,6 +148,15 @@ struct StanzaScanner: ByteToMessageDecoder {
             index += 1
         }
         return nil
+    }
+
+    /// Hands on the stanza begun, stamped with the read that completed it (it may have begun in
+    /// an earlier one).
+    private mutating func finishCurrent(arrived: ContinuousClock.Instant, into stanzas: inout [BenchStanza]) {
+        guard var stanza = self.current else { return }
+        stanza.arrived = arrived
+        stanzas.append(stanza)
+        self.current = nil
     }
 
     /// The local name of a start tag and the attributes the bench reads (values not unescaped);

@@ -6,6 +6,11 @@ import Testing
 /// The one-watcher timer table behind `Deadline`: due timers fire in order, cancelled ones never
 /// do, and a timer due before the one the watcher sleeps for still fires on time.
 struct DeadlineTimersTests {
+    // Swift Testing makes a fresh instance for each test: each has its own table and record.
+    let timers = DeadlineTimers()
+    let fired = Fired()
+    let now = ContinuousClock.now
+
     /// The labels of the timers that fired, in firing order.
     final class Fired: Sendable {
         private let labels = NIOLockedValueBox<[String]>([])
@@ -26,56 +31,44 @@ struct DeadlineTimersTests {
     }
 
     @Test func dueTimersFireInTheOrderTheyAreDue() async throws {
-        let timers = DeadlineTimers()
-        let fired = Fired()
-        let now = ContinuousClock.now
         for (label, offset) in [("c", 90), ("a", 30), ("b", 60)] {
-            _ = timers.schedule(at: now + .milliseconds(offset)) { fired.record(label) }
+            _ = self.timers.schedule(at: self.now + .milliseconds(offset)) { self.fired.record(label) }
         }
-        try await fired.wait(for: 3)
-        #expect(fired.all == ["a", "b", "c"])
-        #expect(timers.pending == 0)
+        try await self.fired.wait(for: 3)
+        #expect(self.fired.all == ["a", "b", "c"])
+        #expect(self.timers.pending == 0)
     }
 
     @Test func aCancelledTimerNeverFiresAndLeavesTheTable() async throws {
-        let timers = DeadlineTimers()
-        let fired = Fired()
-        let now = ContinuousClock.now
-        let cancelled = timers.schedule(at: now + .milliseconds(20)) { fired.record("cancelled") }
-        _ = timers.schedule(at: now + .milliseconds(60)) { fired.record("kept") }
-        timers.cancel(cancelled)
-        #expect(timers.pending == 1)
-        try await fired.wait(for: 1)
+        let cancelled = self.timers.schedule(at: self.now + .milliseconds(20)) { self.fired.record("cancelled") }
+        _ = self.timers.schedule(at: self.now + .milliseconds(60)) { self.fired.record("kept") }
+        self.timers.cancel(cancelled)
+        #expect(self.timers.pending == 1)
+        try await self.fired.wait(for: 1)
         try await Task.sleep(for: .milliseconds(50))
-        #expect(fired.all == ["kept"])
-        #expect(timers.pending == 0)
+        #expect(self.fired.all == ["kept"])
+        #expect(self.timers.pending == 0)
     }
 
     @Test func anEarlierTimerAddedWhileTheWatcherSleepsFiresOnTime() async throws {
-        let timers = DeadlineTimers()
-        let fired = Fired()
-        let now = ContinuousClock.now
         // The watcher goes to sleep for an hour; the next timer must not wait that long.
-        let late = timers.schedule(at: now + .seconds(3600)) { fired.record("late") }
+        let late = self.timers.schedule(at: self.now + .seconds(3600)) { self.fired.record("late") }
         try await Task.sleep(for: .milliseconds(20))
-        _ = timers.schedule(at: now + .milliseconds(50)) { fired.record("early") }
-        try await fired.wait(for: 1)
-        #expect(fired.all == ["early"])
-        #expect(timers.pending == 1)
-        timers.cancel(late)
-        #expect(timers.pending == 0)
+        _ = self.timers.schedule(at: self.now + .milliseconds(50)) { self.fired.record("early") }
+        try await self.fired.wait(for: 1)
+        #expect(self.fired.all == ["early"])
+        #expect(self.timers.pending == 1)
+        self.timers.cancel(late)
+        #expect(self.timers.pending == 0)
     }
 
     @Test func cancellingEveryTimerBeforeItIsDueFiresNothing() async throws {
-        let timers = DeadlineTimers()
-        let fired = Fired()
-        let now = ContinuousClock.now
         let ids = (0..<1000).map { index in
-            timers.schedule(at: now + .milliseconds(30 + index % 7)) { fired.record("\(index)") }
+            self.timers.schedule(at: self.now + .milliseconds(30 + index % 7)) { self.fired.record("\(index)") }
         }
-        for id in ids { timers.cancel(id) }
+        for id in ids { self.timers.cancel(id) }
         try await Task.sleep(for: .milliseconds(100))
-        #expect(fired.all.isEmpty)
-        #expect(timers.pending == 0)
+        #expect(self.fired.all.isEmpty)
+        #expect(self.timers.pending == 0)
     }
 }
