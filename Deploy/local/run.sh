@@ -19,6 +19,8 @@ eval "$("$STACK" env local)"
 DEMO_TOKEN=hrld_local_demo_token
 HERALD_HTTP_TOKENS="${HERALD_HTTP_TOKENS:-demo@${HERALD_STACK_XMPP_DOMAIN}=$(printf %s "$DEMO_TOKEN" | sha256sum | cut -d' ' -f1)}"
 export HERALD_HTTP_TOKENS
+# The stack's Prosody has a XEP-0033 multicast service for Herald's fan-outs (decision 0019).
+export HERALD_MULTICAST_JID="${HERALD_MULTICAST_JID-multicast.${HERALD_STACK_XMPP_DOMAIN}}"
 
 cat <<INFO
 

@@ -353,6 +353,7 @@ log = {
 -- Nagle, a small write waits for the ACK of the one before, and each stanza to or from a component
 -- crosses two of Prosody's sockets.
 network_settings = { nagle = false }
+network_default_read_size = 65536
 interfaces = { "127.0.0.1" }
 local_interfaces = { "127.0.0.1" }
 c2s_interfaces = { "127.0.0.1" }
@@ -370,6 +371,8 @@ https_ports = { }
 
 -- privilege: XEP-0356 (mod_privilege from prosody-modules), so that Herald may read rosters for the
 -- presence and roster access models (privileged_entities below).
+-- herald_multicast: the XEP-0033 service Herald sends its fan-outs through (decision 0019).
+plugin_paths = { $(lua_string "$REPO_ROOT/Deploy/prosody") }
 modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "posix", "privilege" }
 modules_disabled = { "s2s", "s2s_auth_certs", "offline" }
 
@@ -395,6 +398,9 @@ Component "$COMPONENT_DOMAIN"
     -- mod_privilege advertises the privileges when the component authenticates on this host.
     modules_enabled = { "privilege" }
 
+Component $(lua_string "multicast.$XMPP_DOMAIN") "herald_multicast"
+    herald_multicast_senders = { $(lua_string "$COMPONENT_DOMAIN") }
+
 -- herald-bench --through-prosody. Its clients skip TLS, on loopback only, so that Prosody's core
 -- goes to routing stanzas, as it does for both services compared. The publisher has an account
 -- (mod_pubsub lets only admins create nodes); the subscribers log in anonymously.
@@ -408,6 +414,9 @@ VirtualHost "guests.$BENCH_DOMAIN"
 
 Component "herald.$BENCH_DOMAIN"
     component_secret = $(lua_string "$BENCH_SECRET")
+
+Component "multicast.$BENCH_DOMAIN" "herald_multicast"
+    herald_multicast_senders = { "herald.$BENCH_DOMAIN" }
 
 Component "pubsub.$BENCH_DOMAIN" "pubsub"
     admins = { "publisher@$BENCH_DOMAIN" }

@@ -18,3 +18,12 @@ VirtualHost "example.com"
 Component "pubsub.example.com"
     component_secret = "change-me"
     modules_enabled = { "privilege" }   -- sends the privilege advertisement when Herald connects
+
+-- Optional, for fan-outs through XEP-0033 multicast (Docs/decisions/0019): copy
+-- Deploy/prosody/mod_herald_multicast.lua into a plugin folder, then add a component of its own.
+-- Herald's side: HERALD_MULTICAST_JID=multicast.example.com. Prosody reads 4 KiB of a stream per
+-- turn of its loop by default; a larger read lets it copy more events at once.
+-- plugin_paths = { "/usr/local/lib/herald/prosody" }
+-- network_default_read_size = 65536
+-- Component "multicast.example.com" "herald_multicast"
+--     herald_multicast_senders = { "pubsub.example.com" }

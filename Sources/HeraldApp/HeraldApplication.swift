@@ -47,6 +47,14 @@ package enum HeraldApplication {
             bouncePolicy: configuration.bouncePolicy,
             // XEP-0356 roster reads go out over the component stream; their answers bypass the pump.
             rosterAccess: RosterAccess(request: { iq in try await connection.request(iq) }),
+            // XEP-0033: asked for on each new stream, over it.
+            multicast: Multicast(
+                service: configuration.multicastService,
+                maxAddresses: configuration.multicastMaxAddresses,
+                request: { iq in try await connection.request(iq) },
+                stream: { connection.streamsEstablished },
+                logger: logger
+            ),
             executor: connection.executor,
             logger: logger
         )

@@ -14,6 +14,7 @@ package struct PubSubService: Sendable {
     package let bouncePolicy: BouncePolicy
     package let availability: Availability
     package let rosterAccess: RosterAccess
+    package let multicast: Multicast
     let notificationLog: NotificationLog
     /// Where each request's work runs (in a task of its own, under its deadline); nil: Swift's
     /// global executor. Herald passes the event loop its pump runs on, so a request stays on one thread.
@@ -30,6 +31,7 @@ package struct PubSubService: Sendable {
         bouncePolicy: BouncePolicy = BouncePolicy(),
         availability: Availability = Availability(),
         rosterAccess: RosterAccess = RosterAccess(),
+        multicast: Multicast = Multicast(),
         notificationLog: NotificationLog = NotificationLog(),
         executor: (any TaskExecutor)? = nil,
         logger: Logger,
@@ -43,6 +45,7 @@ package struct PubSubService: Sendable {
         self.bouncePolicy = bouncePolicy
         self.availability = availability
         self.rosterAccess = rosterAccess
+        self.multicast = multicast
         self.notificationLog = notificationLog
         self.executor = executor
         self.logger = logger

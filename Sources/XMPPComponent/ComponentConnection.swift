@@ -43,6 +43,11 @@ package final class ComponentConnection: Service, Sendable {
         }
     }
 
+    /// How many streams were established so far: a new number is a new stream.
+    package var streamsEstablished: Int {
+        self.shared.withLockedValue { $0.sessionsEstablished }
+    }
+
     package init(configuration: ComponentConfiguration, logger: Logger, eventLoopGroup: any EventLoopGroup) {
         self.configuration = configuration
         self.logger = logger

@@ -15,6 +15,7 @@ package enum Namespace {
     package static let dataForms = "jabber:x:data"
     package static let rsm = "http://jabber.org/protocol/rsm"
     package static let shim = "http://jabber.org/protocol/shim"
+    package static let address = "http://jabber.org/protocol/address"
     package static let delay = "urn:xmpp:delay"
     package static let commands = "http://jabber.org/protocol/commands"
     package static let roster = "jabber:iq:roster"

@@ -40,6 +40,11 @@ struct HeraldBench: AsyncParsableCommand {
             """
     )
     var throughProsody = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Through Prosody, let Herald send its fan-outs through the stack's XEP-0033 multicast service."
+    )
+    var multicast = true
 
     func validate() throws {
         // Prosody's soft limit on open files is 1,024, and each subscriber is a client stream.
@@ -165,6 +170,7 @@ struct HeraldBench: AsyncParsableCommand {
                 "HERALD_COMPONENT_DOMAIN": "herald.\(domain)", "HERALD_COMPONENT_SECRET": secret,
                 "HERALD_COMPONENT_HOST": "127.0.0.1", "HERALD_COMPONENT_PORT": component,
                 "HERALD_HTTP_PORT": Self.httpPort, "HERALD_LOG_LEVEL": "warning",
+                "HERALD_MULTICAST_JID": self.multicast ? "multicast.\(domain)" : "",
             ]
         )
         defer { herald.stop() }
@@ -183,7 +189,7 @@ struct HeraldBench: AsyncParsableCommand {
         }
         return [
             Report(
-                service: "herald via Prosody",
+                service: self.multicast ? "herald via Prosody, multicast" : "herald via Prosody",
                 result: onHerald.result,
                 heraldCPUSeconds: onHerald.cpu.herald,
                 heraldPeakRSSMiB: herald.peakRSSMiB,
@@ -200,8 +206,8 @@ struct HeraldBench: AsyncParsableCommand {
 
 /// A run's figures, for the table and the JSON file.
 struct Report: Codable {
-    /// What was measured: "herald" (on its component connection), "herald via Prosody" or
-    /// "mod_pubsub via Prosody".
+    /// What was measured: "herald" (on its component connection), "herald via Prosody" (with
+    /// ", multicast" when it used XEP-0033) or "mod_pubsub via Prosody".
     var service: String
     var result: FanOutScenario.Result
     /// Herald's CPU time while publishing (set-up excluded), from /proc; nil for mod_pubsub.

@@ -37,6 +37,8 @@ import XMPPCore
         #expect(configuration.component.keepaliveInterval == .seconds(60))
         #expect(configuration.component.parserLimits == ParserLimits())
         #expect(configuration.pubsubLimits.maxPayloadBytes == 262_144)
+        #expect(configuration.multicastService == nil)
+        #expect(configuration.multicastMaxAddresses == 99)
         #expect(configuration.postgres.host == "127.0.0.1")
         #expect(configuration.postgres.port == 5432)
         #expect(configuration.postgres.username == "herald")
@@ -70,6 +72,8 @@ import XMPPCore
         environment["HERALD_NOTIFY_AFFILIATIONS"] = "0"
         environment["HERALD_BOUNCE_END_ON_PERMANENT_ERROR"] = "false"
         environment["HERALD_BOUNCE_TRANSIENT_LIMIT"] = "0"
+        environment["HERALD_MULTICAST_JID"] = "multicast.example.com"
+        environment["HERALD_MULTICAST_MAX_ADDRESSES"] = "50"
         environment["HERALD_HTTP_HOST"] = "0.0.0.0"
         environment["HERALD_HTTP_PORT"] = "9090"
         environment["HERALD_HTTP_TOKENS"] =
@@ -112,6 +116,8 @@ import XMPPCore
                 )
         )
         #expect(configuration.bouncePolicy == BouncePolicy(endOnPermanentError: false, transientLimit: 0))
+        #expect(configuration.multicastService == (try JID("multicast.example.com")))
+        #expect(configuration.multicastMaxAddresses == 50)
         #expect(configuration.http.host == "0.0.0.0")
         #expect(configuration.http.port == 9090)
         // Tokens act as bare JIDs and are named after their hash, never their secret.
@@ -154,6 +160,8 @@ import XMPPCore
             "HERALD_LIMITS_STANZA_BYTES": "100",
             "HERALD_SERVICE_ADMINS": "root@example.com, @broken",
             "HERALD_NODES_CREATION": "everyone",
+            "HERALD_MULTICAST_JID": "relay@multicast.example.com",
+            "HERALD_MULTICAST_MAX_ADDRESSES": "0",
         ])
         #expect(problems["HERALD_COMPONENT_DOMAIN"]?.contains("not a domain") == true)
         #expect(problems["HERALD_COMPONENT_SECRET"] == "is required")
@@ -163,7 +171,9 @@ import XMPPCore
         #expect(problems["HERALD_LIMITS_STANZA_BYTES"]?.contains("outside") == true)
         #expect(problems["HERALD_SERVICE_ADMINS"] == "'@broken' is not a JID")
         #expect(problems["HERALD_NODES_CREATION"]?.contains("not anyone, local, listed or admins") == true)
-        #expect(problems.count == 8)
+        #expect(problems["HERALD_MULTICAST_JID"]?.contains("not a domain") == true)
+        #expect(problems["HERALD_MULTICAST_MAX_ADDRESSES"]?.contains("outside 1...10000") == true)
+        #expect(problems.count == 10)
     }
 
     @Test func theExampleFileIsValid() async throws {

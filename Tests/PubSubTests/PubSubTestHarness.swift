@@ -19,6 +19,7 @@ struct PubSubTestHarness {
         policy: ServicePolicy = ServicePolicy(),
         bouncePolicy: BouncePolicy = BouncePolicy(),
         rosters: [JID: [RosterItem]] = [:],
+        multicast: Multicast = Multicast(),
         base: any PubSubStore = InMemoryPubSubStore()
     ) throws {
         self.store = CachedPubSubStore(base)
@@ -31,6 +32,7 @@ struct PubSubTestHarness {
             policy: policy,
             bouncePolicy: bouncePolicy,
             rosterAccess: RosterAccess(request: { iq in Self.rosterAnswer(iq, rosters) }),
+            multicast: multicast,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             now: { clock.now },
             makeID: { counter.next() }

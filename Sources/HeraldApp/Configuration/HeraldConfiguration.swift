@@ -3,7 +3,7 @@ package import Logging
 package import PostgresNIO
 package import PubSub
 package import XMPPComponent
-import XMPPCore
+package import XMPPCore
 
 /// Everything `herald serve` needs, read and validated at start.
 package struct HeraldConfiguration: Sendable {
@@ -15,6 +15,9 @@ package struct HeraldConfiguration: Sendable {
     /// Where the API, `/health`, `/ready` and `/metrics` are served, and how.
     package var http: HTTPSettings
     package var bouncePolicy: BouncePolicy
+    /// The XEP-0033 service fan-outs go through, if any.
+    package var multicastService: JID?
+    package var multicastMaxAddresses: Int
     package var logLevel: Logger.Level
     /// nil: swift-log's own text lines.
     package var logFormat: LineLogHandler.Format?
@@ -102,6 +105,17 @@ package struct HeraldConfiguration: Sendable {
             endOnPermanentError: reader.bool(HeraldSettings.bounceEndOnPermanentError),
             transientLimit: reader.int(HeraldSettings.bounceTransientLimit, in: 0...10_000)
         )
+        let multicast = reader.string(HeraldSettings.multicastJID)
+        self.multicastService = nil
+        if !multicast.isEmpty {
+            let jid = try? JID(multicast)
+            if let jid, jid.localpart == nil, jid.resourcepart == nil {
+                self.multicastService = jid
+            } else {
+                reader.report(HeraldSettings.multicastJID, "'\(multicast)' is not a domain name")
+            }
+        }
+        self.multicastMaxAddresses = reader.int(HeraldSettings.multicastMaxAddresses, in: 1...10_000)
         self.http = HTTPSettings(&reader, parserLimits: self.component.parserLimits)
         self.shutdownGrace = .seconds(reader.int(HeraldSettings.shutdownGraceSeconds, in: 1...3600))
         switch reader.string(HeraldSettings.logFormat) {

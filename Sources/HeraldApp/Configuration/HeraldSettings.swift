@@ -98,6 +98,16 @@ package enum HeraldSettings {
         "Transient (wait, auth, modify) bounces in a row that end a subscription; 0 never ends it",
         default: "5"
     )
+    static let multicastJID = Setting(
+        "multicast.jid",
+        "Address of the XMPP server's XEP-0033 multicast service for fan-outs, e.g. multicast.example.com (unset: one message per subscriber)",
+        default: ""
+    )
+    static let multicastMaxAddresses = Setting(
+        "multicast.maxAddresses",
+        "Most addresses in one multicast message: the service's limit (XEP-0033 §9 suggests 21 to 99)",
+        default: "99"
+    )
     static let httpHost = Setting(
         "http.host",
         "Address of the HTTP server (the API for backends, /health, /ready and /metrics)",
@@ -159,7 +169,8 @@ package enum HeraldSettings {
         postgresHost, postgresPort, postgresUser, postgresPassword, postgresDatabase,
         schemasDirectory, limitsStanzaBytes, limitsPayloadBytes, limitsDepth, limitsAttributes,
         limitsSubscriptionsPerJID, limitsNodesPerOwner, administrators, nodeCreation, nodeCreationDomains,
-        nodeCreators, instantNodes, notifyAffiliations, bounceEndOnPermanentError, bounceTransientLimit, httpHost,
+        nodeCreators, instantNodes, notifyAffiliations, bounceEndOnPermanentError, bounceTransientLimit,
+        multicastJID, multicastMaxAddresses, httpHost,
         httpPort, httpTokens, httpMaxBodyBytes, httpRateLimit, httpRateBurst, httpTLSCertificateFile, httpTLSKeyFile,
         shutdownGraceSeconds, logFormat, logLevel,
     ]

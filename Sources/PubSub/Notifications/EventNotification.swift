@@ -59,6 +59,8 @@ enum EventNotification {
 
     /// One event message; `event` comes from `event(_:)`. `subscriptionIDs` become SHIM headers
     /// when a JID has several (§12.16); `delay` stamps a last published item sent after the fact (XEP-0203).
+    /// With `addresses`, the message goes `to` a multicast service, which copies it to each of them
+    /// as a blind copy (XEP-0033 §4.6.3), so that no subscriber learns of another.
     static func message(
         from service: String,
         to subscriber: JID,
@@ -67,7 +69,8 @@ enum EventNotification {
         event: XMLNode,
         body: String? = nil,
         delay: Date? = nil,
-        subscriptionIDs: [String] = []
+        subscriptionIDs: [String] = [],
+        addresses: [JID] = []
     ) -> XMLElement {
         var message = XMLElement(
             "message",
@@ -84,6 +87,12 @@ enum EventNotification {
             message.append(
                 XMLElement("delay", namespace: Namespace.delay, attributes: ["stamp": delay.formatted(.iso8601)])
             )
+        }
+        if !addresses.isEmpty {
+            let bcc = addresses.map {
+                XMLElement("address", namespace: Namespace.address, attributes: ["type": "bcc", "jid": $0.description])
+            }
+            message.append(XMLElement("addresses", namespace: Namespace.address, children: bcc.map { .element($0) }))
         }
         if subscriptionIDs.count > 1 {
             let headers = subscriptionIDs.map {

@@ -54,6 +54,12 @@ package final class NotificationLog: Sendable {
         "\(event)-\(number)"
     }
 
+    /// The id of the multicast message of event `event` to the recipients `numbers`; each copy
+    /// the multicast service delivers carries it.
+    static func messageID(event: String, numbers: Range<Int>) -> String {
+        "\(event)-\(numbers.lowerBound)+\(numbers.count)"
+    }
+
     /// Records the messages of one event, numbered in the order of `recipients`.
     func record(event id: String, node: String, recipients: [Recipient]) {
         guard !recipients.isEmpty else { return }
@@ -74,14 +80,33 @@ package final class NotificationLog: Sendable {
         }
     }
 
-    /// The notification a bounce refers to; each is answered for once.
-    func take(id: String) -> Entry? {
-        guard let dash = id.lastIndex(of: "-"), let number = Int(id[id.index(after: dash)...]) else { return nil }
+    /// The notification a bounce from `from` refers to: a recipient of the message `id` that `from`
+    /// speaks for (the subscriber's account, or its server). Each is answered for once, and only
+    /// for its own side.
+    func take(id: String, from: JID) -> Entry? {
+        guard let dash = id.lastIndex(of: "-") else { return nil }
         let event = String(id[..<dash])
+        let numbers = id[id.index(after: dash)...].split(separator: "+", omittingEmptySubsequences: false)
+        guard let first = numbers.first.flatMap({ Int($0) }), first >= 0 else { return nil }
+        let count: Int
+        switch numbers.count {
+        case 1: count = 1
+        case 2:
+            guard let given = Int(numbers[1]), given > 0 else { return nil }
+            count = given
+        default: return nil
+        }
         return self.state.withLockedValue { state -> Entry? in
-            guard let logged = state.events[event], logged.recipients.indices.contains(number),
-                state.events[event]!.taken.insert(number).inserted
+            guard let logged = state.events[event] else { return nil }
+            let range = first..<min(first + count, logged.recipients.count)
+            guard
+                let number = range.first(where: { number in
+                    let recipient = logged.recipients[number].jid
+                    return (recipient.bare == from.bare || recipient.domainpart == from.description)
+                        && !logged.taken.contains(number)
+                })
             else { return nil }
+            state.events[event]!.taken.insert(number)
             let recipient = logged.recipients[number]
             return Entry(node: logged.node, subscriber: recipient.jid, subscriptionIDs: recipient.subscriptionIDs)
         }

@@ -6,14 +6,20 @@ import XMPPCore
 extension PubSubService {
     func bounce(_ stanza: XMLElement) async throws -> PubSubOutcome {
         guard stanza[attribute: "type"] == "error", let id = stanza[attribute: "id"],
-            let from = stanza[attribute: "from"].flatMap({ try? JID($0) }),
-            let entry = self.notificationLog.take(id: id),
-            // Only the subscriber's own side may bounce its notifications.
-            entry.subscriber.bare == from.bare || entry.subscriber.domainpart == from.description
+            let from = stanza[attribute: "from"].flatMap({ try? JID($0) })
         else { return .none }
-        let error = stanza.child("error", namespace: Namespace.component)
-        let type = error?[attribute: "type"] ?? "cancel"
-        let condition = error?.elements.first { $0.namespace == Namespace.stanzas }?.name ?? "undefined-condition"
+        if self.multicast.refused(by: from) {
+            // Its recipients got nothing; later events go to each subscriber on its own.
+            self.logger.error(
+                "multicast service returned an error: its message's notifications were not delivered",
+                metadata: ["xmpp.jid": "\(from)", "xmpp.id": "\(id)", "xmpp.error": "\(Self.condition(of: stanza))"]
+            )
+            return .none
+        }
+        guard let entry = self.notificationLog.take(id: id, from: from)
+        else { return .none }
+        let type = stanza.child("error", namespace: Namespace.component)?[attribute: "type"] ?? "cancel"
+        let condition = Self.condition(of: stanza)
         let permanent = type == "cancel" || condition == "gone"
         let metadata: Logger.Metadata = [
             "pubsub.node": "\(entry.node)", "xmpp.jid": "\(entry.subscriber)", "xmpp.error": "\(condition)",
@@ -39,5 +45,11 @@ extension PubSubService {
         }
         self.logger.notice("subscription ended by bounces", metadata: metadata)
         return .none
+    }
+
+    /// The defined condition of an error stanza (RFC 6120 §8.3.3).
+    private static func condition(of stanza: XMLElement) -> String {
+        let error = stanza.child("error", namespace: Namespace.component)
+        return error?.elements.first { $0.namespace == Namespace.stanzas }?.name ?? "undefined-condition"
     }
 }

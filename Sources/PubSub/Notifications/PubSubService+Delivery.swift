@@ -28,33 +28,68 @@ extension PubSubService {
                 groups.append((subscription.jid, [subscription]))
             }
         }
-        var body: String??
         let event = EventNotification.event(child)
         let service = self.domain.description
-        // One fresh ID per event; its messages are numbered (see NotificationLog).
+        var body: String?
+        if let payload, groups.contains(where: { $0.subscriptions.contains(where: \.options.includeBody) }) {
+            body = EventBody.summary(ofSerialized: payload)
+        }
+        // Messages that differ only in their address go through the multicast service, if there
+        // is one; a body or SubID headers make a message a subscriber's own, and so does being the
+        // only one left (one address: a message of its own is less work for the server).
+        let multicast = groups.count > 1 ? self.multicast.target(from: self.domain) : nil
+        let isOwn = { (subscriptions: [Subscription]) in
+            multicast == nil || subscriptions.count > 1
+                || (body != nil && subscriptions.contains(where: \.options.includeBody))
+        }
+        var shared = groups.filter { !isOwn($0.subscriptions) }
+        var own = groups.filter { isOwn($0.subscriptions) }
+        if shared.count == 1 {
+            own.insert(shared.removeFirst(), at: 0)
+        }
+        // One fresh ID per event; its messages are numbered (see NotificationLog), shared ones first.
         let eventID = self.makeID()
-        let recipients = groups.map {
+        let recipients = (shared + own).map {
             NotificationLog.Recipient(jid: $0.jid, subscriptionIDs: $0.subscriptions.map(\.id))
         }
         self.notificationLog.record(event: eventID, node: node.id, recipients: recipients)
-        return zip(groups, recipients).enumerated().map { number, pair in
-            let (group, recipient) = pair
-            var text: String?
-            if group.subscriptions.contains(where: \.options.includeBody), let payload {
-                if body == nil { body = .some(EventBody.summary(ofSerialized: payload)) }
-                text = body!
+        var messages: [XMLElement] = []
+        if let multicast, !shared.isEmpty {
+            // As few messages as the service's limit allows, of even sizes.
+            let parts = (shared.count + self.multicast.maxAddresses - 1) / self.multicast.maxAddresses
+            var first = 0
+            for part in 0..<parts {
+                let left = parts - part
+                let numbers = first..<(first + (shared.count - first + left - 1) / left)
+                first = numbers.upperBound
+                messages.append(
+                    EventNotification.message(
+                        from: service,
+                        to: multicast,
+                        id: NotificationLog.messageID(event: eventID, numbers: numbers),
+                        type: configuration.notificationType,
+                        event: event,
+                        delay: delay,
+                        addresses: recipients[numbers].map(\.jid)
+                    )
+                )
             }
-            return EventNotification.message(
-                from: service,
-                to: recipient.jid,
-                id: NotificationLog.messageID(event: eventID, number: number),
-                type: configuration.notificationType,
-                event: event,
-                body: text,
-                delay: delay,
-                subscriptionIDs: recipient.subscriptionIDs
+        }
+        for (number, group) in zip(shared.count..., own) {
+            messages.append(
+                EventNotification.message(
+                    from: service,
+                    to: group.jid,
+                    id: NotificationLog.messageID(event: eventID, number: number),
+                    type: configuration.notificationType,
+                    event: event,
+                    body: group.subscriptions.contains(where: \.options.includeBody) ? body : nil,
+                    delay: delay,
+                    subscriptionIDs: recipients[number].subscriptionIDs
+                )
             )
         }
+        return messages
     }
 
     /// One message to each JID about the node itself (deletion, a subscription or affiliation change),

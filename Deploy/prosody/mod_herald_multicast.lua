@@ -1,0 +1,84 @@
+-- A XEP-0033 multicast service for trusted components, such as Herald (Docs/decisions/0019).
+-- It delivers <message/>s only, to 'to', 'cc' and 'bcc' addresses with a 'jid'.
+--
+-- Load it on a component host of its own:
+--     Component "multicast.example.org" "herald_multicast"
+--         herald_multicast_senders = { "pubsub.example.org" }
+-- and set Herald's HERALD_MULTICAST_JID to that host. A sender listed there sends one <message/>
+-- with an <addresses/> list; this module copies it to each address, so Prosody parses one stanza
+-- per event instead of one per subscriber. Anyone else is refused: an open multicast service is
+-- a spam relay (XEP-0033 §9).
+
+local st = require "util.stanza";
+local jid_prep = require "util.jid".prep;
+local jid_host = require "util.jid".host;
+
+local xmlns_address = "http://jabber.org/protocol/address";
+
+local senders = module:get_option_set("herald_multicast_senders", {});
+-- XEP-0033 §9: a configurable limit, which SHOULD be more than 20 and less than 100.
+local max_addresses = module:get_option_number("herald_multicast_max_addresses", 99);
+
+-- §2: a sender finds the service by its disco#info, which a component host answers only with mod_disco.
+module:depends("disco");
+module:add_identity("service", "multicast", "Herald multicast");
+module:add_feature(xmlns_address);
+
+-- Addresses a copy goes to; the others only inform its recipients.
+local delivered_types = { to = true, cc = true, bcc = true };
+
+local function refuse(origin, stanza, kind, condition, text)
+	if stanza.attr.type ~= "error" then
+		origin.send(st.error_reply(stanza, kind, condition, text));
+	end
+	return true;
+end
+
+module:hook("message/host", function (event)
+	local origin, stanza = event.origin, event.stanza;
+	if stanza.attr.type == "error" then return true; end
+	if not senders:contains(jid_host(stanza.attr.from)) then
+		return refuse(origin, stanza, "auth", "forbidden", "This multicast service serves configured components only");
+	end
+	local addresses = stanza:get_child("addresses", xmlns_address);
+	if not addresses then
+		return refuse(origin, stanza, "modify", "bad-request", "No <addresses/>");
+	end
+	local targets = {};
+	for address in addresses:childtags("address", xmlns_address) do
+		local kind = address.attr.type;
+		if delivered_types[kind] and address.attr.delivered ~= "true" then
+			local to = address.attr.jid and jid_prep(address.attr.jid);
+			if not to or address.attr.uri then
+				return refuse(origin, stanza, "modify", "jid-malformed", "Each address needs one valid 'jid'");
+			end
+			targets[#targets + 1] = { jid = to, bcc = kind == "bcc" };
+			if #targets > max_addresses then
+				return refuse(origin, stanza, "modify", "not-acceptable", "Too many addresses");
+			end
+		end
+	end
+	-- §6: the addresses it delivers to are marked delivered; a bcc recipient sees only its own.
+	addresses:maptags(function (address)
+		if address.attr.type == "bcc" then return nil; end
+		if delivered_types[address.attr.type] then address.attr.delivered = "true"; end
+		return address;
+	end);
+	if #addresses.tags == 0 then
+		stanza:remove_children("addresses", xmlns_address);
+	end
+	for _, target in ipairs(targets) do
+		local copy = st.clone(stanza);
+		copy.attr.to = target.jid;
+		if target.bcc then
+			local own = copy:get_child("addresses", xmlns_address);
+			if not own then
+				own = st.stanza("addresses", { xmlns = xmlns_address });
+				copy:add_direct_child(own);
+			end
+			own:add_direct_child(st.stanza("address", { type = "bcc", jid = target.jid, delivered = "true" }));
+		end
+		module:send(copy);
+	end
+	return true;
+end);

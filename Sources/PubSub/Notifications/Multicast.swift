@@ -1,0 +1,109 @@
+package import Logging
+import NIOConcurrencyHelpers
+package import XMPPCore
+
+/// XEP-0033: a multicast service of the XMPP server that copies one `<message/>` to many
+/// addresses (decision 0019). Through it, a fan-out costs the server one stanza to parse per
+/// event instead of one per subscriber.
+///
+/// The configured service is used only once it has said, on the current component stream, that it
+/// is one (XEP-0033 §2: its disco#info lists the feature). Until then, and after it returns an error,
+/// each subscriber gets a message of its own.
+package final class Multicast: Sendable {
+    /// Sends an IQ and returns its result or error IQ.
+    package typealias Request = @Sendable (XMLElement) async throws -> XMLElement
+
+    /// The configured service; nil: every message goes on its own.
+    let service: JID?
+    /// Addresses in one message at most: the service's limit (XEP-0033 §9).
+    let maxAddresses: Int
+    private let request: Request?
+    /// The number of the component stream now; a new stream asks the service again.
+    private let stream: @Sendable () -> Int
+    private let logger: Logger
+
+    private enum Check {
+        case unknown
+        case asking(stream: Int)
+        case confirmed(stream: Int)
+        case refused(stream: Int)
+
+        var stream: Int {
+            switch self {
+            case .unknown: 0
+            case .asking(let stream), .confirmed(let stream), .refused(let stream): stream
+            }
+        }
+    }
+    private let check = NIOLockedValueBox(Check.unknown)
+
+    package init(
+        service: JID? = nil,
+        maxAddresses: Int = 99,
+        request: Request? = nil,
+        stream: @escaping @Sendable () -> Int = { 0 },
+        logger: Logger = Logger(label: "herald.multicast")
+    ) {
+        precondition(maxAddresses > 0)
+        self.service = service
+        self.maxAddresses = maxAddresses
+        self.request = request
+        self.stream = stream
+        self.logger = logger
+    }
+
+    /// Where an event's messages go now: the service, once it confirmed on this stream. Otherwise
+    /// nil, and the service is asked in the background, once per stream.
+    func target(from domain: JID) -> JID? {
+        guard let service, self.request != nil else { return nil }
+        let stream = self.stream()
+        let ask = self.check.withLockedValue { check -> Bool in
+            guard check.stream != stream else { return false }
+            check = .asking(stream: stream)
+            return true
+        }
+        if ask {
+            Task { await self.ask(from: domain, on: stream) }
+            return nil
+        }
+        return self.check.withLockedValue { if case .confirmed(stream) = $0 { service } else { nil } }
+    }
+
+    /// Asks the service whether it is one (XEP-0033 §2.1), for the stream `stream`.
+    func ask(from domain: JID, on stream: Int) async {
+        guard let service, let request else { return }
+        let query = XMLElement("query", namespace: Namespace.discoInfo)
+        let iq = IQ(kind: .get, id: "multicast-\(stream)", from: domain, to: service, payload: query).element
+        let confirmed: Bool
+        do {
+            let answer = try await request(iq)
+            let features = answer.child("query", namespace: Namespace.discoInfo)?.elements ?? []
+            confirmed =
+                answer[attribute: "type"] == "result"
+                && features.contains { $0.name == "feature" && $0[attribute: "var"] == Namespace.address }
+        } catch {
+            confirmed = false
+        }
+        // An answer from an earlier stream does not undo what a later one found.
+        self.check.withLockedValue { check in
+            if check.stream <= stream { check = confirmed ? .confirmed(stream: stream) : .refused(stream: stream) }
+        }
+        if confirmed {
+            self.logger.info("multicast service confirmed", metadata: ["xmpp.jid": "\(service)"])
+        } else {
+            self.logger.warning(
+                "multicast service not confirmed: one message per subscriber",
+                metadata: ["xmpp.jid": "\(service)"]
+            )
+        }
+    }
+
+    /// Whether an error `<message/>` from `from` is the service's: then it is not used on this
+    /// stream any more.
+    func refused(by from: JID) -> Bool {
+        guard let service, from == service else { return false }
+        let stream = self.stream()
+        self.check.withLockedValue { $0 = .refused(stream: stream) }
+        return true
+    }
+}

@@ -1,0 +1,143 @@
+"""XEP-0033 fan-outs (decision 0019): herald -> Prosody's mod_herald_multicast -> slixmpp.
+
+With HERALD_MULTICAST_JID=multicast.<domain>, herald asks that service's disco#info at its first
+fan-out, then sends each event once for all plain subscribers; the module copies it to each."""
+
+from __future__ import annotations
+
+import asyncio
+import xml.etree.ElementTree as ET
+
+from harness import (
+    Client,
+    Herald,
+    StackConfig,
+    connected,
+    eventually,
+    run,
+    unique_node,
+)
+
+NS_ADDRESS = "http://jabber.org/protocol/address"
+NS_ENTRY = "urn:herald:interop:entry"
+NS_PUBSUB_OWNER = "http://jabber.org/protocol/pubsub#owner"
+
+
+def entry(item_id: str) -> str:
+    return f"<item id='{item_id}'><entry xmlns='{NS_ENTRY}'>{item_id}</entry></item>"
+
+
+def addresses(msg) -> list:
+    """(type, jid, delivered) of each address the recipient sees."""
+    found = msg.xml.find(f"{{{NS_ADDRESS}}}addresses")
+    if found is None:
+        return []
+    return [(a.get("type"), a.get("jid"), a.get("delivered")) for a in found.findall(f"{{{NS_ADDRESS}}}address")]
+
+
+def multicast_herald(herald_factory, stack: StackConfig) -> Herald:
+    return herald_factory({"HERALD_MULTICAST_JID": f"multicast.{stack.xmpp_domain}"})
+
+
+async def confirmed(h: Herald) -> None:
+    async def logged():
+        return "multicast service confirmed" in h.output()
+    await eventually(logged, "herald confirmed the multicast service")
+
+
+async def owner_subscriptions(owner: Client, node: str) -> list:
+    """The JIDs subscribed to `node`, as its owner lists them (§8.8.1)."""
+    reply = await owner.iq("get", f"<pubsub xmlns='{NS_PUBSUB_OWNER}'><subscriptions node='{node}'/></pubsub>")
+    return [s.get("jid") for s in reply.xml.iter(f"{{{NS_PUBSUB_OWNER}}}subscription")]
+
+
+def test_each_subscriber_gets_one_copy_that_names_only_itself(herald_factory, stack: StackConfig):
+    h = multicast_herald(herald_factory, stack)
+
+    async def body():
+        await h.start()
+        async with connected(stack, "alice", "bob", "carol") as (alice, bob, carol):
+            node = unique_node("multicast")
+            await alice.create_node(node)
+            await bob.subscribe_xml(node)
+            await carol.subscribe_xml(node)
+            # The first fan-out asks the service; events go through it once it has answered.
+            await alice.publish_xml(node, entry("first"))
+            for client in (bob, carol):
+                await client.event_until(node, "first")
+            await confirmed(h)
+            await alice.publish_xml(node, entry("second"))
+            await alice.publish_xml(node, entry("third"))
+            for client in (bob, carol):
+                second, earlier = await client.event_until(node, "second")
+                assert earlier == [], f"{client.boundjid} got events before 'second': {earlier}"
+                third, earlier = await client.event_until(node, "third")
+                assert earlier == [], f"{client.boundjid} got 'second' twice: {earlier}"
+                for msg in (second, third):
+                    assert msg["from"] == stack.component_domain
+                    assert msg["to"].bare == client.boundjid.bare
+                    # A blind copy: its own address only, marked delivered (XEP-0033 §6).
+                    assert addresses(msg) == [("bcc", client.boundjid.bare, "true")], ET.tostring(msg.xml)
+        await h.stop()
+
+    run(body())
+
+
+def test_a_bounced_copy_ends_only_its_subscription(herald_factory, stack: StackConfig):
+    """A copy of type normal to an offline full JID: Prosody bounces it with the multicast message's
+    id, and herald ends the subscription of that JID alone."""
+    h = multicast_herald(herald_factory, stack)
+
+    async def body():
+        await h.start()
+        async with connected(stack, "bob", "carol") as (bob, carol):
+            alice = Client(stack, "alice", "alice-pass")
+            await alice.start(send_presence=False)  # no available alice resource: nothing takes the copy
+            try:
+                # Confirmed on a node whose fan-out nobody bounces.
+                warm_up = unique_node("multicast-warm-up")
+                await bob.create_node(warm_up)
+                await bob.subscribe_xml(warm_up)
+                await carol.subscribe_xml(warm_up)
+                await bob.publish_xml(warm_up, entry("warm-up"))
+                await carol.event_until(warm_up, "warm-up")
+                await confirmed(h)
+                node = unique_node("multicast-bounce")
+                await bob.create_node(node, {"pubsub#notification_type": "normal"})
+                gone = f"{stack.jid('alice')}/gone-{node[-6:]}"
+                await carol.subscribe_xml(node)
+                await alice.subscribe_xml(node, jid=gone)
+                await bob.publish_xml(node, entry("bounces"))
+                msg, _ = await carol.event_until(node, "bounces")
+                assert addresses(msg) == [("bcc", carol.boundjid.bare, "true")], ET.tostring(msg.xml)
+
+                async def gone_ended():
+                    return await owner_subscriptions(bob, node) == [carol.boundjid.bare]
+                await eventually(gone_ended, "the bounced subscription ended, the other stayed")
+            finally:
+                await alice.stop()
+        await h.stop()
+
+    run(body())
+
+
+def test_the_module_serves_listed_components_only(herald: Herald, stack: StackConfig):
+    """A client cannot use the stack's multicast service as a relay: forbidden, and nothing delivered."""
+    async def body():
+        async with connected(stack, "alice", "bob") as (alice, bob):
+            errors: asyncio.Queue = asyncio.Queue()
+            alice.add_event_handler("message_error", errors.put_nowait)
+            received: asyncio.Queue = asyncio.Queue()
+            bob.add_event_handler("message", received.put_nowait)
+            spam = alice.make_message(mto=f"multicast.{stack.xmpp_domain}", mbody="spam")
+            spam.append(ET.fromstring(
+                f"<addresses xmlns='{NS_ADDRESS}'><address type='bcc' jid='{stack.jid('bob')}'/></addresses>"))
+            spam.send()
+            error = await asyncio.wait_for(errors.get(), 10)
+            assert error["error"]["condition"] == "forbidden", error
+            # A message alice sends bob afterwards arrives first: the relayed one never came.
+            alice.send_message(mto=bob.boundjid, mbody="marker")
+            first = await asyncio.wait_for(received.get(), 10)
+            assert first["body"] == "marker", first
+
+    run(body())
