@@ -11,25 +11,30 @@ import XMPPCore
     let service = try! JID("multicast.localhost")
     let pubsub = try! JID("pubsub.localhost")
     /// The component stream's number, which tests move to play a reconnect.
-    let stream = Count(1)
+    let stream = Shared(1)
     /// The disco#info requests the service was sent.
-    let asked = Count(0)
+    let asked = Shared(0)
+    /// Whether the service's disco#info lists XEP-0033's feature now.
+    let isService = Shared(true)
 
-    final class Count: Sendable {
-        let value: Mutex<Int>
-        init(_ value: Int) { self.value = Mutex(value) }
+    final class Shared<Value: Sendable>: Sendable {
+        let value: Mutex<Value>
+        init(_ value: Value) { self.value = Mutex(value) }
     }
 
-    /// A multicast service whose disco#info lists `features`, at most `maxAddresses` a message.
-    func multicast(features: [String] = [Namespace.address], maxAddresses: Int = 2) -> Multicast {
+    /// A multicast service, at most `maxAddresses` a message, whose disco#info lists XEP-0033's
+    /// feature while `isService` is set.
+    func multicast(maxAddresses: Int = 2, retryAfter: Duration = .seconds(60)) -> Multicast {
         let stream = self.stream
         let asked = self.asked
+        let isService = self.isService
         return Multicast(
             service: self.service,
             maxAddresses: maxAddresses,
             request: { iq in
                 asked.value.withLock { $0 += 1 }
                 let request = IQ(iq)!
+                let features = [Namespace.discoInfo] + (isService.value.withLock { $0 } ? [Namespace.address] : [])
                 let info = features.map {
                     XMLElement("feature", namespace: Namespace.discoInfo, attributes: ["var": $0])
                 }
@@ -37,7 +42,8 @@ import XMPPCore
                     XMLElement("query", namespace: Namespace.discoInfo, children: info.map { .element($0) })
                 )
             },
-            stream: { stream.value.withLock { $0 } }
+            stream: { stream.value.withLock { $0 } },
+            retryAfter: retryAfter
         )
     }
 
@@ -75,6 +81,65 @@ import XMPPCore
         #expect(ids.count == 2 && ids[0].hasSuffix("-0+2") && ids[1].hasSuffix("-2+1"))
     }
 
+    @Test func partsAreEvenNotFullThenRest() async throws {
+        let multicast = self.multicast(maxAddresses: 4)
+        await multicast.ask(from: self.pubsub, on: 1)
+        let harness = try await self.harness(
+            multicast,
+            subscribers: ["a", "b", "c", "d", "e"].map { "\($0)@localhost" }
+        )
+        let sent = try await harness.send(H.publishXML("n", item: Self.item)).notifications
+        #expect(sent.map { Self.bcc($0).count } == [3, 2])
+        #expect(sent.compactMap { $0[attribute: "id"]?.split(separator: "-").last } == ["0+3", "3+2"])
+    }
+
+    @Test func aLastSharedAddresseeGoesOnItsOwnAndEachBounceIsTraced() async throws {
+        let multicast = self.multicast()
+        await multicast.ask(from: self.pubsub, on: 1)
+        let harness = try await self.harness(multicast, subscribers: ["bob@localhost"])
+        let withBody = "<options>" + H.form(H.subscribeOptions, ["pubsub#include_body": ["1"]]) + "</options>"
+        _ = try await harness.iq(
+            H.pubsubXML("set", from: "dave@localhost/r", "<subscribe node='n' jid='dave@localhost'/>\(withBody)")
+        )
+        let sent = try await harness.send(H.publishXML("n", item: Self.item)).notifications
+        #expect(sent.map { $0[attribute: "to"] } == ["bob@localhost", "dave@localhost"])
+        #expect(sent.compactMap { $0[attribute: "id"]?.split(separator: "-").last } == ["0", "1"])
+        for message in sent {
+            _ = try await harness.send(PresenceDeliveryTests.bounce(message, type: "cancel", condition: "gone"))
+        }
+        #expect(try await harness.store.subscriptions(node: "n").isEmpty)
+    }
+
+    @Test func aRefusingServiceIsAskedAgainLater() async throws {
+        self.isService.value.withLock { $0 = false }
+        let multicast = self.multicast(retryAfter: .zero)
+        await multicast.ask(from: self.pubsub, on: 1)
+        let harness = try await self.harness(multicast, subscribers: ["bob@localhost", "carol@localhost"])
+        self.isService.value.withLock { $0 = true }
+        // Past retryAfter, a fan-out sends on its own and asks in the background.
+        let first = try await harness.send(H.publishXML("n", item: Self.item)).notifications
+        #expect(first.map { $0[attribute: "to"] } == ["bob@localhost", "carol@localhost"])
+        for _ in 0..<500 where self.asked.value.withLock({ $0 }) < 2 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(self.asked.value.withLock { $0 } == 2)
+        await multicast.ask(from: self.pubsub, on: 1)
+        let second = try await harness.send(H.publishXML("n", item: Self.item)).notifications
+        #expect(second.map { $0[attribute: "to"] } == ["multicast.localhost"])
+    }
+
+    @Test func anErrorBeforeTheServiceIsConfirmedChangesNothing() async throws {
+        let multicast = self.multicast()
+        let harness = try await self.harness(multicast, subscribers: ["bob@localhost", "carol@localhost"])
+        _ = try await harness.send(
+            "<message type='error' id='x-0+2' from='multicast.localhost' to='pubsub.localhost'>"
+                + "<error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"
+        )
+        await multicast.ask(from: self.pubsub, on: 1)
+        let sent = try await harness.send(H.publishXML("n", item: Self.item)).notifications
+        #expect(sent.map { $0[attribute: "to"] } == ["multicast.localhost"])
+    }
+
     @Test func aMessageOfItsOwnForSeveralSubscriptionsOrABody() async throws {
         let multicast = self.multicast(maxAddresses: 10)
         await multicast.ask(from: self.pubsub, on: 1)
@@ -99,7 +164,8 @@ import XMPPCore
     }
 
     @Test func aServiceThatIsNoneIsNotUsed() async throws {
-        let multicast = self.multicast(features: [Namespace.discoInfo])
+        self.isService.value.withLock { $0 = false }
+        let multicast = self.multicast()
         await multicast.ask(from: self.pubsub, on: 1)
         let harness = try await self.harness(multicast, subscribers: ["bob@localhost", "carol@localhost"])
         let sent = try await harness.send(H.publishXML("n", item: Self.item)).notifications

@@ -30,7 +30,10 @@ import XMPPCore
             log.take(id: NotificationLog.messageID(event: "e1", number: 0), from: self.localhost)?.subscriber
                 == self.bob
         )
-        for unknown in ["e1-2", "e2-0", "e1", "e1-x", "e1-0+", "e1-0+0", "e1--1", "e1-0+1+1", ""] {
+        for unknown in [
+            "e1-2", "e1-5", "e1-5+2", "e1-1+\(Int.max)", "e2-0", "e1", "e1-x", "e1-0+", "e1-0+0", "e1--1",
+            "e1-0+1+1", "",
+        ] {
             #expect(log.take(id: unknown, from: self.bob) == nil)
         }
     }
@@ -52,6 +55,26 @@ import XMPPCore
         #expect(log.take(id: shared, from: self.bob)?.subscriptionIDs == ["s-bob"])
         // A count beyond the event's recipients stops at its last one.
         #expect(log.take(id: "e1-1+9", from: dave)?.subscriber == dave)
+    }
+
+    @Test func aCopysBounceIsTakenForTheAddressItCameFromOrForNobody() throws {
+        let log = NotificationLog()
+        let phone = try JID("bob@localhost/phone")
+        let laptop = try JID("bob@localhost/laptop")
+        let eve = try JID("eve@example.org/r")
+        log.record(
+            event: "e1",
+            node: "news",
+            recipients: [phone, laptop, eve].map { .init(jid: $0, subscriptionIDs: [$0.description]) }
+        )
+        let all = NotificationLog.messageID(event: "e1", numbers: 0..<3)
+        // Its account or its server could mean either of bob's resources: taken for neither.
+        #expect(log.take(id: all, from: self.bob) == nil)
+        #expect(log.take(id: all, from: self.localhost) == nil)
+        #expect(log.take(id: all, from: laptop)?.subscriber == laptop)
+        // Now only one is left that they can mean.
+        #expect(log.take(id: all, from: self.localhost)?.subscriber == phone)
+        #expect(log.take(id: all, from: try JID("example.org"))?.subscriber == eve)
     }
 
     @Test func theOldestEventsAreForgottenBeyondCapacity() {

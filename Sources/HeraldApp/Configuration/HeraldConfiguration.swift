@@ -115,7 +115,7 @@ package struct HeraldConfiguration: Sendable {
                 reader.report(HeraldSettings.multicastJID, "'\(multicast)' is not a domain name")
             }
         }
-        self.multicastMaxAddresses = reader.int(HeraldSettings.multicastMaxAddresses, in: 1...10_000)
+        self.multicastMaxAddresses = reader.int(HeraldSettings.multicastMaxAddresses, in: 2...99)
         self.http = HTTPSettings(&reader, parserLimits: self.component.parserLimits)
         self.shutdownGrace = .seconds(reader.int(HeraldSettings.shutdownGraceSeconds, in: 1...3600))
         switch reader.string(HeraldSettings.logFormat) {

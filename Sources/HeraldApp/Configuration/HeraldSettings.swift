@@ -100,12 +100,12 @@ package enum HeraldSettings {
     )
     static let multicastJID = Setting(
         "multicast.jid",
-        "Address of the XMPP server's XEP-0033 multicast service for fan-outs, e.g. multicast.example.com (unset: one message per subscriber)",
+        "Address of the XEP-0033 multicast service of Herald's own XMPP server, for fan-outs, e.g. multicast.example.com (unset: one message per subscriber)",
         default: ""
     )
     static let multicastMaxAddresses = Setting(
         "multicast.maxAddresses",
-        "Most addresses in one multicast message: the service's limit (XEP-0033 §9 suggests 21 to 99)",
+        "Most addresses in one multicast message, at most the service's limit (2 to 99: XEP-0033 §9 asks services for less than 100)",
         default: "99"
     )
     static let httpHost = Setting(

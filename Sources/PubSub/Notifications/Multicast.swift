@@ -18,20 +18,22 @@ package final class Multicast: Sendable {
     /// Addresses in one message at most: the service's limit (XEP-0033 §9).
     let maxAddresses: Int
     private let request: Request?
-    /// The number of the component stream now; a new stream asks the service again.
+    /// The number of the component stream now (0: none yet); a new stream asks the service again.
     private let stream: @Sendable () -> Int
+    /// After a failed question or an error from the service, how long until it is asked again.
+    private let retryAfter: Duration
     private let logger: Logger
 
     private enum Check {
         case unknown
         case asking(stream: Int)
         case confirmed(stream: Int)
-        case refused(stream: Int)
+        case refused(stream: Int, since: ContinuousClock.Instant)
 
-        var stream: Int {
+        var stream: Int? {
             switch self {
-            case .unknown: 0
-            case .asking(let stream), .confirmed(let stream), .refused(let stream): stream
+            case .unknown: nil
+            case .asking(let stream), .confirmed(let stream), .refused(let stream, _): stream
             }
         }
     }
@@ -42,6 +44,7 @@ package final class Multicast: Sendable {
         maxAddresses: Int = 99,
         request: Request? = nil,
         stream: @escaping @Sendable () -> Int = { 0 },
+        retryAfter: Duration = .seconds(60),
         logger: Logger = Logger(label: "herald.multicast")
     ) {
         precondition(maxAddresses > 0)
@@ -49,29 +52,45 @@ package final class Multicast: Sendable {
         self.maxAddresses = maxAddresses
         self.request = request
         self.stream = stream
+        self.retryAfter = retryAfter
         self.logger = logger
     }
 
     /// Where an event's messages go now: the service, once it confirmed on this stream. Otherwise
-    /// nil, and the service is asked in the background, once per stream.
+    /// nil, and the service is asked in the background: once per stream, and again `retryAfter`
+    /// after it failed.
     func target(from domain: JID) -> JID? {
         guard let service, self.request != nil else { return nil }
         let stream = self.stream()
-        let ask = self.check.withLockedValue { check -> Bool in
-            guard check.stream != stream else { return false }
-            check = .asking(stream: stream)
-            return true
+        guard stream > 0 else { return nil }
+        let now = ContinuousClock.now
+        let (target, ask) = self.check.withLockedValue { check -> (JID?, Bool) in
+            switch check {
+            case .confirmed(let confirmed) where confirmed == stream: return (service, false)
+            case .asking(let asked) where asked == stream: return (nil, false)
+            case .refused(let refused, let since) where refused == stream && now - since < self.retryAfter:
+                return (nil, false)
+            default:
+                check = .asking(stream: stream)
+                return (nil, true)
+            }
         }
         if ask {
+            // One IQ, bounded by the request's own timeout.
             Task { await self.ask(from: domain, on: stream) }
-            return nil
         }
-        return self.check.withLockedValue { if case .confirmed(stream) = $0 { service } else { nil } }
+        return target
     }
 
     /// Asks the service whether it is one (XEP-0033 §2.1), for the stream `stream`.
     func ask(from domain: JID, on stream: Int) async {
         guard let service, let request else { return }
+        let begun = self.check.withLockedValue { check -> Bool in
+            if let current = check.stream, current > stream { return false }
+            check = .asking(stream: stream)
+            return true
+        }
+        guard begun else { return }
         let query = XMLElement("query", namespace: Namespace.discoInfo)
         let iq = IQ(kind: .get, id: "multicast-\(stream)", from: domain, to: service, payload: query).element
         let confirmed: Bool
@@ -84,10 +103,13 @@ package final class Multicast: Sendable {
         } catch {
             confirmed = false
         }
-        // An answer from an earlier stream does not undo what a later one found.
-        self.check.withLockedValue { check in
-            if check.stream <= stream { check = confirmed ? .confirmed(stream: stream) : .refused(stream: stream) }
+        // Only the question still open settles: a later stream's, or an error since, stays.
+        let settled = self.check.withLockedValue { check -> Bool in
+            guard case .asking(let asked) = check, asked == stream else { return false }
+            check = confirmed ? .confirmed(stream: stream) : .refused(stream: stream, since: .now)
+            return true
         }
+        guard settled else { return }
         if confirmed {
             self.logger.info("multicast service confirmed", metadata: ["xmpp.jid": "\(service)"])
         } else {
@@ -99,11 +121,15 @@ package final class Multicast: Sendable {
     }
 
     /// Whether an error `<message/>` from `from` is the service's: then it is not used on this
-    /// stream any more.
+    /// stream until `retryAfter` has passed.
     func refused(by from: JID) -> Bool {
         guard let service, from == service else { return false }
         let stream = self.stream()
-        self.check.withLockedValue { $0 = .refused(stream: stream) }
+        self.check.withLockedValue { check in
+            if case .confirmed(let confirmed) = check, confirmed == stream {
+                check = .refused(stream: stream, since: .now)
+            }
+        }
         return true
     }
 }

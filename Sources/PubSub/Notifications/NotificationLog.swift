@@ -80,9 +80,9 @@ package final class NotificationLog: Sendable {
         }
     }
 
-    /// The notification a bounce from `from` refers to: a recipient of the message `id` that `from`
-    /// speaks for (the subscriber's account, or its server). Each is answered for once, and only
-    /// for its own side.
+    /// The notification a bounce from `from` refers to: the recipient of the message `id` that
+    /// `from` is, or else the only one `from` speaks for (the same account, or its server). Each
+    /// is answered for once, and only for its own side.
     func take(id: String, from: JID) -> Entry? {
         guard let dash = id.lastIndex(of: "-") else { return nil }
         let event = String(id[..<dash])
@@ -97,14 +97,16 @@ package final class NotificationLog: Sendable {
         default: return nil
         }
         return self.state.withLockedValue { state -> Entry? in
-            guard let logged = state.events[event] else { return nil }
-            let range = first..<min(first + count, logged.recipients.count)
-            guard
-                let number = range.first(where: { number in
-                    let recipient = logged.recipients[number].jid
-                    return (recipient.bare == from.bare || recipient.domainpart == from.description)
-                        && !logged.taken.contains(number)
-                })
+            guard let logged = state.events[event], first < logged.recipients.count else { return nil }
+            let range = first..<(first + min(count, logged.recipients.count - first))
+            let open = range.filter { !logged.taken.contains($0) }
+            // A copy's bounce comes from the address it went to; a bare JID or a server is taken
+            // only when it can mean one recipient.
+            let spokenFor = open.filter { number in
+                let recipient = logged.recipients[number].jid
+                return recipient.bare == from.bare || recipient.domainpart == from.description
+            }
+            guard let number = open.first(where: { logged.recipients[$0].jid == from }) ?? spokenFor.only
             else { return nil }
             state.events[event]!.taken.insert(number)
             let recipient = logged.recipients[number]
@@ -126,4 +128,9 @@ package final class NotificationLog: Sendable {
             $0.bounces.removeValue(forKey: BounceKey(node: entry.node, subscriber: entry.subscriber))
         }
     }
+}
+
+extension Array {
+    /// The element of a one-element array; nil for any other count.
+    fileprivate var only: Element? { self.count == 1 ? self.first : nil }
 }
