@@ -6,8 +6,8 @@
 --         herald_multicast_senders = { "pubsub.example.org" }
 -- and set Herald's HERALD_MULTICAST_JID to that host. A sender listed there sends one <message/>
 -- with an <addresses/> list; this module copies it to each address, so Prosody parses one stanza
--- per event instead of one per subscriber. Anyone else is refused: an open multicast service is
--- a spam relay (XEP-0033 §9).
+-- per event instead of one per subscriber. Anyone else gets forbidden (XEP-0033 §2.2 lets a
+-- service limit who may use it): open to all, it would relay spam to every address given.
 
 local st = require "util.stanza";
 local jid_prep = require "util.jid".prep;
