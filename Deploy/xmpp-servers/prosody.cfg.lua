@@ -6,6 +6,12 @@
 component_ports = { 5347 }
 component_interface = "127.0.0.1"   -- or the address Herald connects from
 
+-- Optional, with the multicast component below: where mod_herald_multicast.lua is, and a larger
+-- read per turn of Prosody's loop than its 4 KiB default, so that it copies more events at once.
+-- Both are global settings: they must stay before the first VirtualHost or Component.
+-- plugin_paths = { "/usr/local/lib/herald/prosody" }
+-- network_default_read_size = 65536
+
 -- Optional, for the presence and roster access models (XEP-0356): mod_privilege from
 -- prosody-modules (Debian: apt-get install prosody-modules).
 modules_enabled = { --[[ your modules, then: ]] "privilege" }
@@ -20,10 +26,8 @@ Component "pubsub.example.com"
     modules_enabled = { "privilege" }   -- sends the privilege advertisement when Herald connects
 
 -- Optional, for fan-outs through XEP-0033 multicast (Docs/decisions/0019): copy
--- Deploy/prosody/mod_herald_multicast.lua into a plugin folder, then add a component of its own.
--- Herald's side: HERALD_MULTICAST_JID=multicast.example.com. Prosody reads 4 KiB of a stream per
--- turn of its loop by default; a larger read lets it copy more events at once.
--- plugin_paths = { "/usr/local/lib/herald/prosody" }
--- network_default_read_size = 65536
+-- Deploy/prosody/mod_herald_multicast.lua into a plugin folder (plugin_paths, in the global
+-- section above), then add a component of its own. Herald's side:
+-- HERALD_MULTICAST_JID=multicast.example.com.
 -- Component "multicast.example.com" "herald_multicast"
 --     herald_multicast_senders = { "pubsub.example.com" }

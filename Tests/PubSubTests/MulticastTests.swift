@@ -128,6 +128,30 @@ import XMPPCore
         #expect(second.map { $0[attribute: "to"] } == ["multicast.localhost"])
     }
 
+    @Test func tooManyAddressesStopsItsUseForTheStream() async throws {
+        let multicast = self.multicast(retryAfter: .zero)
+        await multicast.ask(from: self.pubsub, on: 1)
+        let harness = try await self.harness(multicast, subscribers: ["bob@localhost", "carol@localhost"])
+        let message = try #require(try await harness.send(H.publishXML("n", item: Self.item)).notifications.first)
+        _ = try await harness.send(
+            "<message type='error' id='\(message[attribute: "id"]!)' from='multicast.localhost' to='pubsub.localhost'>"
+                + "<error type='modify'><not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"
+        )
+        // Even with no wait before asking again, it is not asked again on this stream.
+        for _ in 0..<2 {
+            let sent = try await harness.send(H.publishXML("n", item: Self.item)).notifications
+            #expect(sent.map { $0[attribute: "to"] } == ["bob@localhost", "carol@localhost"])
+        }
+        #expect(self.asked.value.withLock { $0 } == 1)
+        // A new stream asks again.
+        self.stream.value.withLock { $0 = 2 }
+        await multicast.ask(from: self.pubsub, on: 2)
+        #expect(
+            try await harness.send(H.publishXML("n", item: Self.item)).notifications.first?[attribute: "to"]
+                == "multicast.localhost"
+        )
+    }
+
     @Test func anErrorBeforeTheServiceIsConfirmedChangesNothing() async throws {
         let multicast = self.multicast()
         let harness = try await self.harness(multicast, subscribers: ["bob@localhost", "carol@localhost"])

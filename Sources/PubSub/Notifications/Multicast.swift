@@ -1,3 +1,4 @@
+import FoundationEssentials
 package import Logging
 import NIOConcurrencyHelpers
 package import XMPPCore
@@ -28,7 +29,8 @@ package final class Multicast: Sendable {
         case unknown
         case asking(stream: Int)
         case confirmed(stream: Int)
-        case refused(stream: Int, since: ContinuousClock.Instant)
+        /// `since` nil: not asked again on this stream.
+        case refused(stream: Int, since: ContinuousClock.Instant?)
 
         var stream: Int? {
             switch self {
@@ -68,8 +70,10 @@ package final class Multicast: Sendable {
             switch check {
             case .confirmed(let confirmed) where confirmed == stream: return (service, false)
             case .asking(let asked) where asked == stream: return (nil, false)
-            case .refused(let refused, let since) where refused == stream && now - since < self.retryAfter:
-                return (nil, false)
+            case .refused(let refused, let since) where refused == stream:
+                guard let since, now - since >= self.retryAfter else { return (nil, false) }
+                check = .asking(stream: stream)
+                return (nil, true)
             default:
                 check = .asking(stream: stream)
                 return (nil, true)
@@ -92,7 +96,9 @@ package final class Multicast: Sendable {
         }
         guard begun else { return }
         let query = XMLElement("query", namespace: Namespace.discoInfo)
-        let iq = IQ(kind: .get, id: "multicast-\(stream)", from: domain, to: service, payload: query).element
+        // A fresh id, so that an answer arriving after a question timed out settles no later one.
+        let iq = IQ(kind: .get, id: "multicast-\(UUID().uuidString)", from: domain, to: service, payload: query)
+            .element
         let confirmed: Bool
         do {
             let answer = try await request(iq)
@@ -121,13 +127,15 @@ package final class Multicast: Sendable {
     }
 
     /// Whether an error `<message/>` from `from` is the service's: then it is not used on this
-    /// stream until `retryAfter` has passed.
-    func refused(by from: JID) -> Bool {
+    /// stream until `retryAfter` has passed, or at all when it said the message had too many
+    /// addresses (`not-acceptable`, XEP-0033 §9): asking again would only lose more.
+    func refused(by from: JID, condition: String) -> Bool {
         guard let service, from == service else { return false }
         let stream = self.stream()
+        let since: ContinuousClock.Instant? = condition == "not-acceptable" ? nil : .now
         self.check.withLockedValue { check in
             if case .confirmed(let confirmed) = check, confirmed == stream {
-                check = .refused(stream: stream, since: .now)
+                check = .refused(stream: stream, since: since)
             }
         }
         return true

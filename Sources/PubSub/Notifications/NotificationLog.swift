@@ -5,7 +5,8 @@ package import XMPPCore
 /// can be traced to its node and subscriptions (XEP-0060 §12.4). Bounded: the oldest are forgotten.
 ///
 /// Kept per event, not per message: one event goes to many subscribers, whose messages are numbered
-/// `<event id>-<n>`, so a fan-out costs one entry whatever its size.
+/// `<event id>-<n>` (a multicast message to recipients n to n+c-1: `<event id>-<n>+<c>`), so a
+/// fan-out costs one entry whatever its size.
 package final class NotificationLog: Sendable {
     struct Entry: Sendable, Hashable {
         var node: String

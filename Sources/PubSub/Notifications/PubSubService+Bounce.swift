@@ -8,18 +8,26 @@ extension PubSubService {
         guard stanza[attribute: "type"] == "error", let id = stanza[attribute: "id"],
             let from = stanza[attribute: "from"].flatMap({ try? JID($0) })
         else { return .none }
-        if self.multicast.refused(by: from) {
+        let condition = Self.condition(of: stanza)
+        if self.multicast.refused(by: from, condition: condition) {
             // Its recipients got nothing; later events go to each subscriber on its own.
-            self.logger.error(
-                "multicast service returned an error: its message's notifications were not delivered",
-                metadata: ["xmpp.jid": "\(from)", "xmpp.id": "\(id)", "xmpp.error": "\(Self.condition(of: stanza))"]
-            )
+            let metadata: Logger.Metadata = ["xmpp.jid": "\(from)", "xmpp.id": "\(id)", "xmpp.error": "\(condition)"]
+            if condition == "not-acceptable" {
+                self.logger.error(
+                    "multicast service refused a message as having too many addresses, so its notifications were not delivered: not used again on this stream; set HERALD_MULTICAST_MAX_ADDRESSES to its limit",
+                    metadata: metadata
+                )
+            } else {
+                self.logger.error(
+                    "multicast service returned an error, so its message's notifications were not delivered",
+                    metadata: metadata
+                )
+            }
             return .none
         }
         guard let entry = self.notificationLog.take(id: id, from: from)
         else { return .none }
         let type = stanza.child("error", namespace: Namespace.component)?[attribute: "type"] ?? "cancel"
-        let condition = Self.condition(of: stanza)
         let permanent = type == "cancel" || condition == "gone"
         let metadata: Logger.Metadata = [
             "pubsub.node": "\(entry.node)", "xmpp.jid": "\(entry.subscriber)", "xmpp.error": "\(condition)",
