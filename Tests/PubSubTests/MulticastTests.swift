@@ -93,6 +93,14 @@ import XMPPCore
         #expect(sent.compactMap { $0[attribute: "id"]?.split(separator: "-").last } == ["0+3", "3+2"])
     }
 
+    @Test func partsCoverEveryAddressOnceInEvenSizes() {
+        let multicast = Multicast(service: self.service, maxAddresses: 99)
+        #expect(multicast.parts(of: 0).isEmpty)
+        #expect(multicast.parts(of: 99) == [0..<99])
+        #expect(multicast.parts(of: 100) == [0..<50, 50..<100])
+        #expect(multicast.parts(of: 199) == [0..<67, 67..<133, 133..<199])
+    }
+
     @Test func aLastSharedAddresseeGoesOnItsOwnAndEachBounceIsTraced() async throws {
         let multicast = self.multicast()
         await multicast.ask(from: self.pubsub, on: 1)

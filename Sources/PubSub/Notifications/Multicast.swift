@@ -58,6 +58,18 @@ package final class Multicast: Sendable {
         self.logger = logger
     }
 
+    /// `count` addresses split into as few messages as `maxAddresses` allows, of even sizes.
+    func parts(of count: Int) -> [Range<Int>] {
+        let parts = (count + self.maxAddresses - 1) / self.maxAddresses
+        var first = 0
+        return (0..<parts).map { part in
+            let left = parts - part
+            let numbers = first..<(first + (count - first + left - 1) / left)
+            first = numbers.upperBound
+            return numbers
+        }
+    }
+
     /// Where an event's messages go now: the service, once it confirmed on this stream. Otherwise
     /// nil, and the service is asked in the background: once per stream, and again `retryAfter`
     /// after it failed.

@@ -35,33 +35,30 @@ extension PubSubService {
             body = EventBody.summary(ofSerialized: payload)
         }
         // Messages that differ only in their address go through the multicast service, if there
-        // is one; a body or SubID headers make a message a subscriber's own, and so does being the
-        // only one left (one address: a message of its own is less work for the server).
+        // is one; a body or SubID headers make a message a subscriber's own. With one such message
+        // or none, every message goes on its own (one address: less work for the server).
+        var ordered = groups
+        var sharedCount = 0
         let multicast = groups.count > 1 ? self.multicast.target(from: self.domain) : nil
-        let isOwn = { (subscriptions: [Subscription]) in
-            multicast == nil || subscriptions.count > 1
-                || (body != nil && subscriptions.contains(where: \.options.includeBody))
-        }
-        var shared = groups.filter { !isOwn($0.subscriptions) }
-        var own = groups.filter { isOwn($0.subscriptions) }
-        if shared.count == 1 {
-            own.insert(shared.removeFirst(), at: 0)
+        if multicast != nil {
+            let isShared = { (group: (jid: JID, subscriptions: [Subscription])) in
+                group.subscriptions.count == 1 && (body == nil || !group.subscriptions[0].options.includeBody)
+            }
+            let shared = groups.filter(isShared)
+            if shared.count > 1 {
+                ordered = shared + groups.filter { !isShared($0) }
+                sharedCount = shared.count
+            }
         }
         // One fresh ID per event; its messages are numbered (see NotificationLog), shared ones first.
         let eventID = self.makeID()
-        let recipients = (shared + own).map {
+        let recipients = ordered.map {
             NotificationLog.Recipient(jid: $0.jid, subscriptionIDs: $0.subscriptions.map(\.id))
         }
         self.notificationLog.record(event: eventID, node: node.id, recipients: recipients)
         var messages: [XMLElement] = []
-        if let multicast, !shared.isEmpty {
-            // As few messages as the service's limit allows, of even sizes.
-            let parts = (shared.count + self.multicast.maxAddresses - 1) / self.multicast.maxAddresses
-            var first = 0
-            for part in 0..<parts {
-                let left = parts - part
-                let numbers = first..<(first + (shared.count - first + left - 1) / left)
-                first = numbers.upperBound
+        if let multicast {
+            for numbers in self.multicast.parts(of: sharedCount) {
                 messages.append(
                     EventNotification.message(
                         from: service,
@@ -75,7 +72,7 @@ extension PubSubService {
                 )
             }
         }
-        for (number, group) in zip(shared.count..., own) {
+        for (number, group) in zip(sharedCount..., ordered[sharedCount...]) {
             messages.append(
                 EventNotification.message(
                     from: service,
