@@ -23,6 +23,7 @@ from harness import (
 NS_ADDRESS = "http://jabber.org/protocol/address"
 NS_ENTRY = "urn:herald:interop:entry"
 NS_PUBSUB_OWNER = "http://jabber.org/protocol/pubsub#owner"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def entry(item_id: str) -> str:
@@ -87,6 +88,8 @@ def test_each_subscriber_gets_one_copy_that_names_only_itself(herald_factory, st
                     assert through_multicast(msg), ET.tostring(msg.xml)
                     # A blind copy: no address of anyone (XEP-0033 §4.6.3).
                     assert addresses(msg) == [], ET.tostring(msg.xml)
+                    # Prosody's stamp of its stream's "en" is dropped: the client's stream says it.
+                    assert msg.xml.get(XML_LANG) is None, ET.tostring(msg.xml)
         await h.stop()
 
     run(body())
