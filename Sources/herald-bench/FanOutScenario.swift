@@ -30,6 +30,9 @@ struct FanOutScenario: Sendable {
         var notificationsPerSecond: Double
         var notificationsExpected: Int
         var notificationsLost: Int
+        /// Notifications of an item a subscriber had already received: counted once, so that a
+        /// duplicate cannot hide a loss, and a run with any fails.
+        var notificationsDuplicated: Int
         /// Publish request to its result, ms: p50, p99, p99.9.
         var publishRTT: [Double]
         /// Publish request to each notification, ms: p50, p99, p99.9.
@@ -72,6 +75,15 @@ struct FanOutScenario: Sendable {
         }
     }
 
+    /// The node and user of the subscriber whose JID is `jid` (see `subscriber(node:user:run:)`).
+    static func subscriber(_ jid: String?) -> (node: Int, user: Int)? {
+        guard let jid, jid.first == "u", let x = jid.firstIndex(of: "x"), let dash = jid.firstIndex(of: "-"),
+            let node = Int(jid[jid.index(after: jid.startIndex)..<x]),
+            let user = Int(jid[jid.index(after: x)..<dash])
+        else { return nil }
+        return (node, user)
+    }
+
     /// The JID of subscriber `user` of node `node` (the seeder writes the same).
     static func subscriber(node: Int, user: Int, run: String) -> String {
         "u\(node)x\(user)-\(run)@bench/r"
@@ -97,7 +109,10 @@ struct FanOutScenario: Sendable {
         var latency = LatencyHistogram()
         var results = 0
         var notifications = 0
+        var duplicates = 0
         let expected = self.subscribers * self.publishes
+        // One bit per subscriber of a node and publish: each publish goes to one node.
+        var delivered = [UInt64](repeating: 0, count: (expected + 63) / 64)
         var lastResult = start
         var lastNotification = start
         while results < self.publishes || notifications < expected, let stanza = try await session.next() {
@@ -111,6 +126,17 @@ struct FanOutScenario: Sendable {
                 lastResult = now
                 credit.yield()
             } else if stanza.name == "message", let index = Self.index(stanza.itemID, prefix: "i") {
+                guard let (node, user) = Self.subscriber(stanza.to), node == Self.node(of: index, among: self.nodes),
+                    (0..<self.subscribers).contains(user), (0..<self.publishes).contains(index)
+                else {
+                    throw BenchError("notification of item \(index) to \(stanza.to ?? "nobody"), not its subscriber")
+                }
+                let bit = user * self.publishes + index
+                guard delivered[bit / 64] & (1 << (bit % 64)) == 0 else {
+                    duplicates += 1
+                    continue
+                }
+                delivered[bit / 64] |= 1 << (bit % 64)
                 latency.add(now - sent.time(index))
                 notifications += 1
                 lastNotification = now
@@ -123,6 +149,7 @@ struct FanOutScenario: Sendable {
             lastResult: lastResult,
             rtt: rtt,
             notifications: notifications,
+            duplicates: duplicates,
             lastNotification: lastNotification,
             latency: latency
         )
@@ -135,6 +162,7 @@ struct FanOutScenario: Sendable {
         lastResult: ContinuousClock.Instant,
         rtt: LatencyHistogram,
         notifications: Int,
+        duplicates: Int,
         lastNotification: ContinuousClock.Instant,
         latency: LatencyHistogram
     ) -> Result {
@@ -152,6 +180,7 @@ struct FanOutScenario: Sendable {
                 ? 0 : Double(notifications) / Self.seconds(lastNotification - start),
             notificationsExpected: expected,
             notificationsLost: expected - notifications,
+            notificationsDuplicated: duplicates,
             publishRTT: rtt.percentiles([0.5, 0.99, 0.999]),
             notificationLatency: latency.percentiles([0.5, 0.99, 0.999])
         )

@@ -70,8 +70,11 @@ struct HeraldBench: AsyncParsableCommand {
         }
         let unanswered = reports.map(\.result.publishesUnanswered).reduce(0, +)
         let lost = reports.map(\.result.notificationsLost).reduce(0, +)
-        guard unanswered == 0, lost == 0 else {
-            throw BenchError("\(unanswered) publishes unanswered, \(lost) notifications lost")
+        let duplicated = reports.map(\.result.notificationsDuplicated).reduce(0, +)
+        guard unanswered == 0, lost == 0, duplicated == 0 else {
+            throw BenchError(
+                "\(unanswered) publishes unanswered, \(lost) notifications lost, \(duplicated) duplicated"
+            )
         }
     }
 
@@ -236,6 +239,7 @@ struct Report: Codable {
             notifications/s     \(String(format: "%.0f", r.notificationsPerSecond))
             unanswered          \(r.publishesUnanswered) of \(r.publishes) publishes
             lost notifications  \(r.notificationsLost) of \(r.notificationsExpected)
+            duplicates          \(r.notificationsDuplicated)
             publish RTT ms      \(ms(r.publishRTT))  (p50 / p99 / p99.9)
             publish→notify ms   \(ms(r.notificationLatency))  (p50 / p99 / p99.9)\
             \(cpu("herald CPU          ", self.heraldCPUSeconds))\

@@ -141,9 +141,14 @@ struct ProsodyScenario: Sendable {
                 try await FanOutScenario.awaitResults(["s"], &session)
                 subscribed = true
                 ready.yield(nil)
+                var delivered = Set<Int>()
                 while let stanza = try await session.next() {
                     if stanza.name == "message", let index = FanOutScenario.index(stanza.itemID, prefix: "i") {
-                        notifications.arrived(index, at: stanza.arrived)
+                        if delivered.insert(index).inserted {
+                            notifications.arrived(index, at: stanza.arrived)
+                        } else {
+                            notifications.duplicated()
+                        }
                     }
                 }
             }
@@ -197,13 +202,14 @@ struct ProsodyScenario: Sendable {
         while notifications.count < expected, clock.now < deadline {
             try await Task.sleep(for: .milliseconds(2))
         }
-        let (count, latency, lastNotification) = notifications.snapshot()
+        let (count, duplicates, latency, lastNotification) = notifications.snapshot()
         return scenario.result(
             from: start,
             results: results,
             lastResult: lastResult,
             rtt: rtt,
             notifications: count,
+            duplicates: duplicates,
             lastNotification: lastNotification ?? start,
             latency: latency
         )
@@ -214,7 +220,10 @@ struct ProsodyScenario: Sendable {
     final class Notifications: Sendable {
         let sent: SentTimes
         private let state = NIOLockedValueBox(
-            (count: 0, latency: LatencyHistogram(), last: ContinuousClock.Instant?.none, failure: (any Error)?.none)
+            (
+                count: 0, duplicates: 0, latency: LatencyHistogram(), last: ContinuousClock.Instant?.none,
+                failure: (any Error)?.none
+            )
         )
 
         init(sent: SentTimes) {
@@ -230,6 +239,10 @@ struct ProsodyScenario: Sendable {
             }
         }
 
+        func duplicated() {
+            self.state.withLockedValue { $0.duplicates += 1 }
+        }
+
         func failed(_ error: any Error) {
             self.state.withLockedValue { $0.failure = $0.failure ?? error }
         }
@@ -238,8 +251,8 @@ struct ProsodyScenario: Sendable {
 
         var failure: (any Error)? { self.state.withLockedValue { $0.failure } }
 
-        func snapshot() -> (count: Int, latency: LatencyHistogram, last: ContinuousClock.Instant?) {
-            self.state.withLockedValue { ($0.count, $0.latency, $0.last) }
+        func snapshot() -> (count: Int, duplicates: Int, latency: LatencyHistogram, last: ContinuousClock.Instant?) {
+            self.state.withLockedValue { ($0.count, $0.duplicates, $0.latency, $0.last) }
         }
     }
 }

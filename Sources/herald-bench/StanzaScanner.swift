@@ -160,7 +160,8 @@ struct StanzaScanner: ByteToMessageDecoder {
     }
 
     /// The local name of a start tag and the attributes the bench reads (values not unescaped);
-    /// `to` only in the stream header, where it is checked (a notification's is never read).
+    /// `to` in the stream header, where it is checked, and in messages, whose subscriber a
+    /// component-mode run needs to count each notification once.
     private static func startTag(
         _ tag: UnsafeRawBufferPointer,
         header: Bool,
@@ -201,7 +202,7 @@ struct StanzaScanner: ByteToMessageDecoder {
                 element.id = text(value)
             } else if equals(key, "type") {
                 element.type = text(value)
-            } else if header && equals(key, "to") {
+            } else if (header || element.name == "message") && equals(key, "to") {
                 element.to = text(value)
             }
         }
