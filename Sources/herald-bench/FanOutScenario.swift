@@ -126,8 +126,8 @@ struct FanOutScenario: Sendable {
                 lastResult = now
                 credit.yield()
             } else if stanza.name == "message", let index = Self.index(stanza.itemID, prefix: "i") {
-                guard let (node, user) = Self.subscriber(stanza.to), node == Self.node(of: index, among: self.nodes),
-                    (0..<self.subscribers).contains(user), (0..<self.publishes).contains(index)
+                guard (0..<self.publishes).contains(index), let (node, user) = Self.subscriber(stanza.to),
+                    node == Self.node(of: index, among: self.nodes), (0..<self.subscribers).contains(user)
                 else {
                     throw BenchError("notification of item \(index) to \(stanza.to ?? "nobody"), not its subscriber")
                 }
