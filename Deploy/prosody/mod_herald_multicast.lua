@@ -74,9 +74,9 @@ module:hook("message/host", function (event)
 	end
 	-- Prosody stamps its streams' default language on each stanza it parses, and announces the same
 	-- "en" on the client, server and component streams it delivers to (not BOSH), where a stanza
-	-- without xml:lang means it: dropping the
-	-- redundant stamp leaves each copy's meaning as it was, and took Herald from 81 to 84 % of
-	-- mod_pubsub's notifications/s in runs of herald-bench (decision 0019).
+	-- without xml:lang means it: dropping the redundant stamp leaves each copy's meaning as it was,
+	-- and took Herald from 81 to 84 % of mod_pubsub's notifications/s in runs of herald-bench
+	-- (decision 0019).
 	if stanza.attr["xml:lang"] == "en" then
 		stanza.attr["xml:lang"] = nil;
 	end
