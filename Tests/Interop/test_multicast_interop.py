@@ -7,8 +7,13 @@ without the addresses."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import xml.etree.ElementTree as ET
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import slixmpp
 
 from harness import (
     Client,
@@ -23,6 +28,7 @@ from harness import (
 NS_ADDRESS = "http://jabber.org/protocol/address"
 NS_ENTRY = "urn:herald:interop:entry"
 NS_PUBSUB_OWNER = "http://jabber.org/protocol/pubsub#owner"
+NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -151,5 +157,96 @@ def test_the_module_serves_listed_components_only(herald: Herald, stack: StackCo
             alice.send_message(mto=bob.boundjid, mbody="marker")
             first = await asyncio.wait_for(received.get(), 10)
             assert first["body"] == "marker", first
+
+    run(body())
+
+
+@asynccontextmanager
+async def as_listed_sender(stack: StackConfig) -> AsyncIterator[slixmpp.ComponentXMPP]:
+    """The module's listed sender is the stack's component: with no herald running, a slixmpp
+    component takes its place, to send the module what herald never sends (to, cc, errors)."""
+    sender = slixmpp.ComponentXMPP(
+        stack.component_domain, os.environ["HERALD_COMPONENT_SECRET"],
+        stack.component_host, stack.component_port)
+    started: asyncio.Future = asyncio.get_running_loop().create_future()
+    sender.add_event_handler("session_start", lambda _: started.done() or started.set_result(None))
+    sender.connect()
+    try:
+        await asyncio.wait_for(started, 15)
+        yield sender
+    finally:
+        sender.disconnect()
+        await sender.disconnected
+
+
+def multicast_message(stack: StackConfig, msg_id: str, addresses_xml: str) -> str:
+    return (f"<message xmlns='jabber:component:accept' from='{stack.component_domain}'"
+            f" to='multicast.{stack.xmpp_domain}' id='{msg_id}'><body>{msg_id}</body>"
+            f"<addresses xmlns='{NS_ADDRESS}'>{addresses_xml}</addresses></message>")
+
+
+def test_the_module_delivers_to_cc_and_bcc_as_xep_0033_says(stack: StackConfig):
+    """§6: a copy to each of to, cc and bcc; the addresses delivered to are marked so, the
+    bcc ones are gone, and others (noreply) stay. Each copy names its own recipient."""
+    async def body():
+        async with connected(stack, "alice", "bob", "carol") as (alice, bob, carol):
+            received = {c: asyncio.Queue() for c in (alice, bob, carol)}
+            for client, queue in received.items():
+                client.add_event_handler("message", queue.put_nowait)
+            async with as_listed_sender(stack) as sender:
+                sender.send_raw(multicast_message(stack, "visible", (
+                    f"<address type='to' jid='{bob.boundjid.full}'/>"
+                    f"<address type='cc' jid='{carol.boundjid.full}'/>"
+                    f"<address type='bcc' jid='{alice.boundjid.full}'/>"
+                    "<address type='noreply'/>")))
+                for client, queue in received.items():
+                    copy = await asyncio.wait_for(queue.get(), 10)
+                    assert copy["body"] == "visible", ET.tostring(copy.xml)
+                    assert copy["to"] == client.boundjid, ET.tostring(copy.xml)
+                    assert copy["from"] == stack.component_domain, ET.tostring(copy.xml)
+                    assert addresses(copy) == [
+                        ("to", bob.boundjid.full, "true"),
+                        ("cc", carol.boundjid.full, "true"),
+                        ("noreply", None, None),
+                    ], ET.tostring(copy.xml)
+                for queue in received.values():
+                    assert queue.empty(), "one copy each"
+
+    run(body())
+
+
+def error_condition(msg) -> str:
+    """The defined condition of an error the component received (slixmpp's `msg["error"]` reads
+    only jabber:client errors)."""
+    conditions = [child.tag.split("}")[1] for error in msg.xml if error.tag.endswith("}error")
+                  for child in error if child.tag.startswith(f"{{{NS_STANZAS}}}") and not child.tag.endswith("}text")]
+    assert len(conditions) == 1, ET.tostring(msg.xml)
+    return conditions[0]
+
+
+def test_the_module_refuses_what_it_cannot_deliver(stack: StackConfig):
+    """The conditions the module names, each to the sender, and no copy to anyone."""
+    async def body():
+        async with connected(stack, "bob") as (bob,):
+            received: asyncio.Queue = asyncio.Queue()
+            bob.add_event_handler("message", received.put_nowait)
+            bcc_bob = f"<address type='bcc' jid='{bob.boundjid.full}'/>"
+            async with as_listed_sender(stack) as sender:
+                errors: asyncio.Queue = asyncio.Queue()
+                sender.add_event_handler("message_error", errors.put_nowait)
+                for msg_id, addresses_xml, condition in (
+                    ("no-address", "<address type='noreply'/>", "bad-request"),
+                    ("malformed", bcc_bob + "<address type='bcc' jid='a@b@c'/>", "jid-malformed"),
+                    ("uri", f"<address type='to' jid='{bob.boundjid.full}' uri='mailto:bob@example.org'/>",
+                     "jid-malformed"),
+                    ("too-many", bcc_bob * 100, "not-acceptable"),
+                ):
+                    sender.send_raw(multicast_message(stack, msg_id, addresses_xml))
+                    error = await asyncio.wait_for(errors.get(), 10)
+                    assert (error["id"], error_condition(error)) == (msg_id, condition), ET.tostring(error.xml)
+                # A copy of any of them would have come before this one.
+                sender.send_raw(multicast_message(stack, "marker", bcc_bob))
+                first = await asyncio.wait_for(received.get(), 10)
+                assert first["body"] == "marker", first
 
     run(body())
