@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -32,8 +33,13 @@ package enum HeraldApplication {
         )
         // PostgreSQL's sockets on the component's loop, where the pump and each request's work run:
         // a publish is read, committed and fanned out without a change of thread (decision 0018).
+        // The name this process writes under: the node-state announcements of its own writes are
+        // skipped, since its cache saw those writes (migration 0009, decision 0015).
+        let writer = UUID().uuidString
+        var postgresConfiguration = configuration.postgres
+        postgresConfiguration.options.additionalStartupParameters.append(("herald.writer", writer))
         let postgres = PostgresClient(
-            configuration: configuration.postgres,
+            configuration: postgresConfiguration,
             eventLoopGroup: connection.executor.eventLoop,
             backgroundLogger: logger
         )
@@ -110,7 +116,7 @@ package enum HeraldApplication {
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: postgres),
-                    .init(service: NodeStateListener(postgres: postgres, cache: cache, logger: logger)),
+                    .init(service: NodeStateListener(postgres: postgres, cache: cache, writer: writer, logger: logger)),
                     .init(service: connection),
                     .init(service: pump),
                     .init(

@@ -4,16 +4,19 @@ import PubSub
 import ServiceLifecycle
 
 /// Keeps the node-state cache coherent with changes made by other processes: PostgreSQL announces
-/// every node whose configuration, affiliations or subscriptions changed (migration 0004), and the
-/// node's cached state is dropped.
+/// every node whose configuration, affiliations or subscriptions changed, with the name of the
+/// Herald that wrote it (migrations 0004 and 0009), and the node's cached state is dropped. The
+/// changes this Herald wrote are skipped: its cache saw them as it wrote them.
 ///
 /// While not listening, announcements are lost, so each time listening (re)starts the whole cache
 /// is dropped first.
 struct NodeStateListener: Service {
-    static let channel = "herald_node_state"
+    static let channel = "herald_node_changes"
 
     let postgres: PostgresClient
     let cache: CachedPubSubStore
+    /// This process's name in the announcements, the `herald.writer` its connections set.
+    let writer: String
     let logger: Logger
     /// The pause before listening again after the connection was lost.
     var retryDelay: Duration = .seconds(1)
@@ -27,7 +30,8 @@ struct NodeStateListener: Service {
                             self.cache.invalidateAll()
                             self.logger.debug("listening for node state changes")
                             for try await notification in notifications {
-                                self.cache.invalidate(node: notification.payload)
+                                let change = NodeStateChange(payload: notification.payload)
+                                if change.writer != self.writer { self.cache.invalidate(node: change.node) }
                             }
                         }
                     }

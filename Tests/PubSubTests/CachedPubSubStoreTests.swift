@@ -5,8 +5,8 @@ import XMPPCore
 @testable import PubSub
 
 /// What the cache adds to the store contract (which `StoreContractTests` checks through it): reads are
-/// served from memory, writes through it are seen at once, and changes made behind its back are seen
-/// once the node is invalidated.
+/// served from memory, writes through it are seen at once (subscriptions without a reload), and
+/// changes made behind its back are seen once the node is invalidated.
 @Suite struct CachedPubSubStoreTests {
     let base = InMemoryPubSubStore()
     let owner = try! JID("owner@localhost")
@@ -48,6 +48,60 @@ import XMPPCore
         #expect(try await cache.subscriptions(node: "n").isEmpty)
         #expect(try await cache.deleteNode("n"))
         #expect(try await cache.node("n") == nil)
+    }
+
+    @Test func subscriptionChangesAreWrittenThroughWithoutReloading() async throws {
+        let cache = CachedPubSubStore(self.base)
+        try await cache.createNode(self.node("n"))
+        let first = try await cache.subscribe(
+            Subscription(node: "n", jid: self.owner, id: "a"),
+            reuse: .any,
+            limit: .max
+        )
+        #expect(try await cache.subscriptions(node: "n") == [first])
+        // Written behind the cache's back: a reload would show it.
+        _ = try await self.base.subscribe(
+            Subscription(node: "n", jid: self.reader, id: "hidden"),
+            reuse: .any,
+            limit: .max
+        )
+        let second = try await cache.subscribe(
+            Subscription(node: "n", jid: self.owner, id: "b", options: SubscriptionOptions(includeBody: true)),
+            reuse: .sameOptions,
+            limit: .max
+        )
+        #expect(try await cache.subscriptions(node: "n") == [first, second])
+        var pending = first
+        pending.state = .pending
+        #expect(try await cache.updateSubscription(pending))
+        #expect(try await cache.subscriptions(node: "n") == [pending, second])
+        #expect(try await cache.unsubscribe(node: "n", jid: self.owner, subscriptionID: "b") == 1)
+        #expect(try await cache.subscriptions(node: "n") == [pending])
+        // Reusing a subscription the cache does not hold shows it is behind: it reloads.
+        let reused = try await cache.subscribe(
+            Subscription(node: "n", jid: self.reader, id: "c"),
+            reuse: .any,
+            limit: .max
+        )
+        #expect(reused.id == "hidden")
+        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["a", "hidden"])
+    }
+
+    @Test func overlappingWritesToANodeDropItsEntry() async throws {
+        let faulty = PublishFaultStore(fault: .slowSubscribes(.milliseconds(100)))
+        let cache = CachedPubSubStore(faulty)
+        try await cache.createNode(self.node("n"))
+        #expect(try await cache.subscriptions(node: "n").isEmpty)
+        async let one = cache.subscribe(Subscription(node: "n", jid: self.owner, id: "a"), reuse: .any, limit: .max)
+        async let two = cache.subscribe(Subscription(node: "n", jid: self.reader, id: "b"), reuse: .any, limit: .max)
+        _ = try await (one, two)
+        // Written behind the cache's back: only a reload shows it.
+        _ = try await faulty.base.subscribe(
+            Subscription(node: "n", jid: try JID("third@localhost"), id: "c"),
+            reuse: .any,
+            limit: .max
+        )
+        #expect(Set(try await cache.subscriptions(node: "n").map(\.id)) == ["a", "b", "c"])
     }
 
     @Test func aMissingNodeIsNotRemembered() async throws {

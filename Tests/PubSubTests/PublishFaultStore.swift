@@ -15,6 +15,8 @@ struct PublishFaultStore: PubSubStore {
         /// Reading a node's subscriptions takes this long, cancelled or not, as a query already
         /// sent to PostgreSQL does.
         case slowSubscriptions(Duration)
+        /// Subscribing takes this long before it writes.
+        case slowSubscribes(Duration)
     }
 
     struct Failed: Error {}
@@ -31,7 +33,7 @@ struct PublishFaultStore: PubSubStore {
         case .hangs:
             try await Task.sleep(for: .seconds(3600))
             return []
-        case .slowSubscriptions: return try await self.base.publish(publications)
+        case .slowSubscriptions, .slowSubscribes: return try await self.base.publish(publications)
         }
     }
 
@@ -52,7 +54,8 @@ struct PublishFaultStore: PubSubStore {
         try await self.base.setAffiliations(node: node, changes)
     }
     func subscribe(_ subscription: Subscription, reuse: SubscriptionReuse, limit: Int) async throws -> Subscription {
-        try await self.base.subscribe(subscription, reuse: reuse, limit: limit)
+        if case .slowSubscribes(let delay) = self.fault { try await Task.sleep(for: delay) }
+        return try await self.base.subscribe(subscription, reuse: reuse, limit: limit)
     }
     func updateSubscription(_ subscription: Subscription) async throws -> Bool {
         try await self.base.updateSubscription(subscription)

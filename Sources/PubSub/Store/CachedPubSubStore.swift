@@ -3,14 +3,16 @@ import NIOConcurrencyHelpers
 package import XMPPCore
 
 /// A store that keeps each node's hot state in memory: its configuration, its affiliations and its
-/// subscriptions, the reads of every publish. Writes go to the base store first; the node's entry is
-/// then dropped and reloaded on its next read, so the cache never holds what the base store did not
-/// accept.
+/// subscriptions, the reads of every publish. Writes go to the base store first. A subscription
+/// written is then put in the node's cached list as the base store answered it (written through);
+/// any other write drops the node's entry, which is reloaded on its next read. So the cache never
+/// holds what the base store did not accept.
 ///
 /// A load that overlaps a write to its node is not kept: each node has a generation, bumped by
 /// every write and by `invalidate`, and a load stores its result only if the generation it started
-/// from is still current. Changes made by other processes reach the cache through `invalidate`
-/// (PostgreSQL `LISTEN/NOTIFY`, decision 0015).
+/// from is still current. Two writes to one node that overlap drop its entry: their answers may
+/// arrive in another order than their commits. Changes made by other processes reach the cache
+/// through `invalidate` (PostgreSQL `LISTEN/NOTIFY`, decision 0015).
 package final class CachedPubSubStore: PubSubStore {
     private struct Entry {
         var generation: UInt64
@@ -24,6 +26,14 @@ package final class CachedPubSubStore: PubSubStore {
         var nextGeneration: UInt64 = 0
         /// Node IDs in the order they were first cached, to evict the oldest beyond capacity.
         var order: [String] = []
+        /// The writes in flight, per node.
+        var writes: [String: Writes] = [:]
+    }
+
+    private struct Writes {
+        var inFlight = 0
+        /// Whether two of them were in flight at once since the node had none.
+        var overlapped = false
     }
 
     let base: any PubSubStore
@@ -94,11 +104,50 @@ package final class CachedPubSubStore: PubSubStore {
         state.order.removeFirst(excess)
     }
 
-    /// Writes through, then drops the node's entry, even when the write failed: it may have
-    /// committed before the failure was seen.
+    /// Writes to the base store, then drops the node's entry, even when the write failed: it may
+    /// have committed before the failure was seen.
     private func writing<T>(_ node: String, _ write: () async throws -> T) async throws -> T {
-        defer { self.invalidate(node: node) }
-        return try await write()
+        try await self.writing(node, write) { _, _ in false }
+    }
+
+    /// Writes to the base store, then lets `update` bring the node's cached subscriptions in line
+    /// with the base store's answer. The entry is dropped instead when the write failed, when it
+    /// overlapped another write to the node, or when `update` returns false (it cannot tell).
+    private func writing<T>(
+        _ node: String,
+        _ write: () async throws -> T,
+        update: (T, inout [Subscription]) -> Bool
+    ) async throws -> T {
+        self.state.withLockedValue { state in
+            state.writes[node, default: Writes()].inFlight += 1
+            if state.writes[node]!.inFlight > 1 { state.writes[node]!.overlapped = true }
+        }
+        let answer: T
+        do {
+            answer = try await write()
+        } catch {
+            self.finishWriting(node) { _ in false }
+            throw error
+        }
+        self.finishWriting(node) { update(answer, &$0) }
+        return answer
+    }
+
+    private func finishWriting(_ node: String, update: (inout [Subscription]) -> Bool) {
+        self.state.withLockedValue { state in
+            let writes = state.writes[node]!
+            state.writes[node] = writes.inFlight == 1 ? nil : Writes(inFlight: writes.inFlight - 1, overlapped: true)
+            // A load in flight has an entry: the new generation tells it not to keep its result.
+            guard var entry = state.entries[node] else { return }
+            state.nextGeneration += 1
+            entry.generation = state.nextGeneration
+            if !writes.overlapped, var subscriptions = entry.subscriptions, update(&subscriptions) {
+                entry.subscriptions = subscriptions
+                state.entries[node] = entry
+            } else {
+                state.entries[node] = Entry(generation: state.nextGeneration)
+            }
+        }
     }
 
     package func createNode(_ node: Node) async throws {
@@ -150,16 +199,35 @@ package final class CachedPubSubStore: PubSubStore {
     {
         try await self.writing(subscription.node) {
             try await self.base.subscribe(subscription, reuse: reuse, limit: limit)
+        } update: { stored, subscriptions in
+            if subscriptions.contains(where: { $0.id == stored.id }) { return true }  // reused
+            // Reusing one the cache does not hold means the cache is behind: it must reload.
+            guard stored == subscription else { return false }
+            subscriptions.append(stored)  // the node's newest
+            return true
         }
     }
 
     package func updateSubscription(_ subscription: Subscription) async throws -> Bool {
-        try await self.writing(subscription.node) { try await self.base.updateSubscription(subscription) }
+        try await self.writing(subscription.node) {
+            try await self.base.updateSubscription(subscription)
+        } update: { updated, subscriptions in
+            guard updated, let index = subscriptions.firstIndex(where: { $0.id == subscription.id }) else {
+                return false
+            }
+            subscriptions[index].state = subscription.state
+            subscriptions[index].options = subscription.options
+            return true
+        }
     }
 
     package func unsubscribe(node: String, jid: JID, subscriptionID: String?) async throws -> Int {
         try await self.writing(node) {
             try await self.base.unsubscribe(node: node, jid: jid, subscriptionID: subscriptionID)
+        } update: { removed, subscriptions in
+            let before = subscriptions.count
+            subscriptions.removeAll { $0.jid == jid && (subscriptionID == nil || $0.id == subscriptionID) }
+            return before - subscriptions.count == removed
         }
     }
 
