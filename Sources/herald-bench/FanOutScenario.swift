@@ -7,13 +7,17 @@ import XMPPCore
 /// each to a node drawn at random (reproducibly): what the issue calls scenario (a) with one node,
 /// (b) with many, and with no subscribers (d), durable publish throughput. With a `rate`,
 /// publishes are paced at that many a second (the window still caps those in flight): scenario
-/// (c), latency at a fixed load.
+/// (c), latency at a fixed load. With `churn`, subscriber lists change between publishes.
 struct FanOutScenario: Sendable {
     var nodes = 1
     var subscribers: Int
     var publishes: Int
     var window: Int
     var rate: Int?
+    /// Before every `churn`-th publish, one more JID subscribes to the publish's node and
+    /// unsubscribes again: the node's subscriber list changes twice, and is as before when the
+    /// publish comes.
+    var churn: Int?
     /// Past this, the run stops and counts what did not arrive as lost.
     var timeout: Duration
 
@@ -23,6 +27,7 @@ struct FanOutScenario: Sendable {
         var publishes: Int
         var window: Int
         var rate: Int?
+        var churn: Int?
         var seconds: Double
         var publishesPerSecond: Double
         /// Publishes without a result when the run ended (at its timeout, or the stream closed).
@@ -96,8 +101,13 @@ struct FanOutScenario: Sendable {
         let clock = ContinuousClock()
         let sent = SentTimes(count: self.publishes)
         let start = clock.now
-        let (sender, credit) = self.startPublishing(session, sent: sent, start: start) { index in
-            Self.publish(index: index, node: nodes[Self.node(of: index, among: nodes.count)], from: owner, to: domain)
+        let churner = "churn-\(run)@bench/c"
+        let (sender, credit) = self.startPublishing(session, sent: sent, start: start) { [churn = self.churn] index in
+            let node = nodes[Self.node(of: index, among: nodes.count)]
+            let publish = Self.publish(index: index, node: node, from: owner, to: domain)
+            guard let churn, index % churn == 0 else { return publish }
+            return Self.subscribe(id: "c\(2 * index)", node: node, jid: churner, from: churner, to: domain)
+                + Self.unsubscribe(id: "c\(2 * index + 1)", node: node, jid: churner, to: domain) + publish
         }
         defer { sender.cancel() }
 
@@ -125,6 +135,10 @@ struct FanOutScenario: Sendable {
                 results += 1
                 lastResult = now
                 credit.yield()
+            } else if stanza.name == "iq", Self.index(stanza.id, prefix: "c") != nil {
+                guard stanza.type == "result" else { throw BenchError("a churn request failed: \(stanza)") }
+            } else if stanza.name == "message", stanza.to == churner {
+                continue  // the node's last item, sent on each subscribe (XEP-0060 §6.1.7)
             } else if stanza.name == "message", let index = Self.index(stanza.itemID, prefix: "i") {
                 guard (0..<self.publishes).contains(index), let (node, user) = Self.subscriber(stanza.to),
                     node == Self.node(of: index, among: self.nodes), (0..<self.subscribers).contains(user)
@@ -173,6 +187,7 @@ struct FanOutScenario: Sendable {
             publishes: self.publishes,
             window: self.window,
             rate: self.rate,
+            churn: self.churn,
             seconds: Self.seconds(max(lastResult, lastNotification) - start),
             publishesPerSecond: Double(results) / Self.seconds(lastResult - start),
             publishesUnanswered: self.publishes - results,
@@ -267,6 +282,11 @@ struct FanOutScenario: Sendable {
     static func subscribe(id: String, node: String, jid: String, from: String?, to service: String) -> String {
         "<iq type='set' id='\(id)'\(Self.attribute("from", from)) to='\(service)'><pubsub xmlns='\(Self.pubsub)'>"
             + "<subscribe node='\(node)' jid='\(jid)'/></pubsub></iq>"
+    }
+
+    static func unsubscribe(id: String, node: String, jid: String, to service: String) -> String {
+        "<iq type='set' id='\(id)' from='\(jid)' to='\(service)'><pubsub xmlns='\(Self.pubsub)'>"
+            + "<unsubscribe node='\(node)' jid='\(jid)'/></pubsub></iq>"
     }
 
     /// Publish `index`, with result id `p<index>` and ItemID `i<index>`.

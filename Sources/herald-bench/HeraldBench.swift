@@ -27,6 +27,8 @@ struct HeraldBench: AsyncParsableCommand {
     @Option(help: "Publishes to make.") var publishes = 1000
     @Option(help: "Publishes in flight at once.") var window = 16
     @Option(help: "Publishes a second, paced (default: as fast as the window allows).") var rate: Int?
+    @Option(help: "Before every Nth publish, one more JID subscribes to the node and unsubscribes again.")
+    var churn: Int?
     @Option(help: "Seconds after which the run stops, counting what is missing as lost.") var timeout = 120
     @Option(help: "Write the reports (one per service measured) as a JSON array to this file too.") var json: String?
     @Flag(help: "Create one node and one subscription through Herald, the rest straight in PostgreSQL.")
@@ -48,13 +50,15 @@ struct HeraldBench: AsyncParsableCommand {
 
     func validate() throws {
         // Prosody's soft limit on open files is 1,024, and each subscriber is a client stream.
-        if self.throughProsody, self.seed || self.restart || self.nodes * self.subscribers > 1000 {
-            throw ValidationError("--through-prosody takes at most 1,000 subscribers, without --seed or --restart")
+        if self.throughProsody, self.seed || self.restart || self.churn != nil || self.nodes * self.subscribers > 1000 {
+            throw ValidationError(
+                "--through-prosody takes at most 1,000 subscribers, without --seed, --restart or --churn"
+            )
         }
         guard (1...100_000).contains(self.nodes), (0...1_000_000).contains(self.subscribers),
             (0...2_000_000).contains(self.nodes * self.subscribers), (1...10_000_000).contains(self.publishes),
             (1...10_000).contains(self.window), (1...3600).contains(self.timeout),
-            (1...1_000_000).contains(self.rate ?? 1)
+            (1...1_000_000).contains(self.rate ?? 1), (1...10_000_000).contains(self.churn ?? 1)
         else {
             throw ValidationError("counts out of range (subscribers ≤ 1e6, publishes ≤ 1e7, window ≤ 1e4, rate ≤ 1e6)")
         }
@@ -95,6 +99,7 @@ struct HeraldBench: AsyncParsableCommand {
             publishes: self.publishes,
             window: self.window,
             rate: self.rate,
+            churn: self.churn,
             timeout: .seconds(self.timeout)
         )
     }
@@ -234,7 +239,7 @@ struct Report: Codable {
         return """
             service             \(self.service)
             scenario            \(r.nodes) node\(r.nodes == 1 ? "" : "s") × \(r.subscribers) subscribers, \(r.publishes) publishes, \(r.window) in flight\
-            \(r.rate.map { ", \($0)/s" } ?? "")
+            \(r.rate.map { ", \($0)/s" } ?? "")\(r.churn.map { ", a subscribe and an unsubscribe before every \($0)" } ?? "")
             publishes/s         \(String(format: "%.0f", r.publishesPerSecond))
             notifications/s     \(String(format: "%.0f", r.notificationsPerSecond))
             unanswered          \(r.publishesUnanswered) of \(r.publishes) publishes
