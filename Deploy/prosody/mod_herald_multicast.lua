@@ -81,9 +81,10 @@ module:hook("message/host", function (event)
 		stanza.attr["xml:lang"] = nil;
 	end
 	-- The copies share the message's children. Prosody's MUC routes one message object to every
-	-- occupant (route_to_occupant in muc.lib.lua), so whatever keeps a routed stanza or changes it
-	-- clones it first (mod_smacks, mod_mam, mod_carbons); a copy keeps a top level of its own all
-	-- the same, so that one kept holds its own 'to'. mod_pubsub clones each copy whole; not doing so
+	-- occupant (route_to_occupant in muc.lib.lua), so whatever keeps a routed stanza clones it or
+	-- serializes it (mod_smacks, storage, the s2s queue), and what changes one changes its own top
+	-- level (mod_carbons, mod_offline, mod_mam); a copy keeps a top level of its own all the same,
+	-- so that one kept holds its own 'to'. mod_pubsub clones each copy whole; not doing so
 	-- took Herald from 82-86 to 107-109 % of its notifications/s in runs of herald-bench (decision 0019).
 	local children, tags = stanza, stanza.tags;
 	for _, to in ipairs(targets) do

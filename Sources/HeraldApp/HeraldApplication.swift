@@ -31,13 +31,13 @@ package enum HeraldApplication {
             logger: logger,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton
         )
-        // PostgreSQL's sockets on the component's loop, where the pump and each request's work run:
-        // a publish is read, committed and fanned out without a change of thread (decision 0018).
         // The name this process writes under: the node-state announcements of its own writes are
         // skipped, since its cache saw those writes (migration 0009, decision 0015).
         let writer = UUID().uuidString
         var postgresConfiguration = configuration.postgres
         postgresConfiguration.options.additionalStartupParameters.append(("herald.writer", writer))
+        // PostgreSQL's sockets on the component's loop, where the pump and each request's work run:
+        // a publish is read, committed and fanned out without a change of thread (decision 0018).
         let postgres = PostgresClient(
             configuration: postgresConfiguration,
             eventLoopGroup: connection.executor.eventLoop,

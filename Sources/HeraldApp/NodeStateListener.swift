@@ -6,7 +6,8 @@ import ServiceLifecycle
 /// Keeps the node-state cache coherent with changes made by other processes: PostgreSQL announces
 /// every node whose configuration, affiliations or subscriptions changed, with the name of the
 /// Herald that wrote it (migrations 0004 and 0009), and the node's cached state is dropped. The
-/// changes this Herald wrote are skipped: its cache saw them as it wrote them.
+/// changes this Herald wrote are skipped, but for a failed write's: its cache saw the others as
+/// they were answered.
 ///
 /// While not listening, announcements are lost, so each time listening (re)starts the whole cache
 /// is dropped first.
@@ -31,7 +32,7 @@ struct NodeStateListener: Service {
                             self.logger.debug("listening for node state changes")
                             for try await notification in notifications {
                                 let change = NodeStateChange(payload: notification.payload)
-                                if change.writer != self.writer { self.cache.invalidate(node: change.node) }
+                                self.cache.announced(node: change.node, own: change.writer == self.writer)
                             }
                         }
                     }

@@ -120,6 +120,8 @@ struct FanOutScenario: Sendable {
         var results = 0
         var notifications = 0
         var duplicates = 0
+        var churnerMessages = 0
+        let churns = self.churn.map { (self.publishes + $0 - 1) / $0 } ?? 0
         let expected = self.subscribers * self.publishes
         // One bit per subscriber of a node and publish: each publish goes to one node.
         var delivered = [UInt64](repeating: 0, count: (expected + 63) / 64)
@@ -138,7 +140,12 @@ struct FanOutScenario: Sendable {
             } else if stanza.name == "iq", Self.index(stanza.id, prefix: "c") != nil {
                 guard stanza.type == "result" else { throw BenchError("a churn request failed: \(stanza)") }
             } else if stanza.name == "message", stanza.to == churner {
-                continue  // the node's last item, sent on each subscribe (XEP-0060 §6.1.7)
+                // The node's last item, sent on each subscribe (XEP-0060 §6.1.7): one at most, since
+                // the churner unsubscribes before the publish. More means a stale subscriber list.
+                churnerMessages += 1
+                guard churnerMessages <= churns else {
+                    throw BenchError("the churner got \(churnerMessages) messages in \(churns) subscriptions")
+                }
             } else if stanza.name == "message", let index = Self.index(stanza.itemID, prefix: "i") {
                 guard (0..<self.publishes).contains(index), let (node, user) = Self.subscriber(stanza.to),
                     node == Self.node(of: index, among: self.nodes), (0..<self.subscribers).contains(user)

@@ -60,7 +60,9 @@ struct HeraldBench: AsyncParsableCommand {
             (1...10_000).contains(self.window), (1...3600).contains(self.timeout),
             (1...1_000_000).contains(self.rate ?? 1), (1...10_000_000).contains(self.churn ?? 1)
         else {
-            throw ValidationError("counts out of range (subscribers ≤ 1e6, publishes ≤ 1e7, window ≤ 1e4, rate ≤ 1e6)")
+            throw ValidationError(
+                "counts out of range (subscribers ≤ 1e6, publishes ≤ 1e7, window ≤ 1e4, rate ≤ 1e6, churn ≥ 1)"
+            )
         }
     }
 

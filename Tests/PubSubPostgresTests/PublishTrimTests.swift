@@ -25,6 +25,7 @@ struct PublishTrimTests {
             try await client.withConnection { connection in
                 try await connection.query("BEGIN", logger: TestDatabase.logger)
                 let before = try await Self.indexEntriesRead(connection)
+                let scannedBefore = try await Self.itemsScanned(connection)
                 try await connection.query(
                     """
                     SELECT * FROM herald_publish(ARRAY[\(id)], ARRAY['next'], ARRAY['<x/>'], ARRAY[true],
@@ -33,6 +34,7 @@ struct PublishTrimTests {
                     logger: TestDatabase.logger
                 )
                 let read = try await Self.indexEntriesRead(connection) - before
+                let scanned = try await Self.itemsScanned(connection) - scannedBefore
                 let oldest = try await connection.query(
                     "SELECT count(*)::int FROM items WHERE node_id = \(id) AND item_id = 'i0'",
                     logger: TestDatabase.logger
@@ -42,9 +44,19 @@ struct PublishTrimTests {
                 // The cutoff reads max_items + 1 entries, the delete the one it removes. Comparing each
                 // item with a cutoff computed again for it read (max_items + 1)² (migration 0008).
                 #expect(read <= 2 * (Self.maxItems + 1), "read \(read) entries of items_node_sequence")
+                #expect(scanned == 0, "read \(scanned) rows of items in sequential scans")
             }
             #expect(try await store.deleteNode(id))
         }
+    }
+
+    /// Rows of the items table read by sequential scans in this transaction.
+    static func itemsScanned(_ connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query(
+            "SELECT pg_stat_get_xact_tuples_returned('items'::regclass)::int",
+            logger: TestDatabase.logger
+        ).collect()
+        return try #require(try rows.first?.decode(Int.self))
     }
 
     static func indexEntriesRead(_ connection: PostgresConnection) async throws -> Int {

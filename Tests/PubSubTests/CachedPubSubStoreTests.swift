@@ -104,6 +104,62 @@ import XMPPCore
         #expect(Set(try await cache.subscriptions(node: "n").map(\.id)) == ["a", "b", "c"])
     }
 
+    @Test func anAnswerTheCacheCannotMatchDropsTheNode() async throws {
+        let cache = CachedPubSubStore(self.base)
+        try await cache.createNode(self.node("n"))
+        _ = try await cache.subscribe(Subscription(node: "n", jid: self.owner, id: "a"), reuse: .any, limit: .max)
+        // Behind the cache's back: one more subscription of the same JID, and "a" ended.
+        _ = try await self.base.subscribe(
+            Subscription(node: "n", jid: self.owner, id: "b", options: SubscriptionOptions(deliver: false)),
+            reuse: .sameOptions,
+            limit: .max
+        )
+        #expect(try await self.base.unsubscribe(node: "n", jid: self.owner, subscriptionID: "a") == 1)
+        // Updating "a", which is gone: false, and the cache reloads.
+        #expect(try await !cache.updateSubscription(Subscription(node: "n", jid: self.owner, id: "a", state: .pending)))
+        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["b"])
+        // Two removed where the cache held one: it reloads.
+        _ = try await self.base.subscribe(
+            Subscription(node: "n", jid: self.owner, id: "c"),
+            reuse: .sameOptions,
+            limit: .max
+        )
+        #expect(try await cache.unsubscribe(node: "n", jid: self.owner, subscriptionID: nil) == 2)
+        _ = try await self.base.subscribe(Subscription(node: "n", jid: self.reader, id: "d"), reuse: .any, limit: .max)
+        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["d"])
+    }
+
+    @Test func aFailedWriteDropsTheNodeAndItsAnnouncementIsNotSkipped() async throws {
+        let cache = CachedPubSubStore(self.base)
+        try await cache.createNode(self.node("n"))
+        #expect(try await cache.node("n") != nil)
+        #expect(try await self.base.deleteNode("n"))
+        await #expect(throws: PubSubStoreError.nodeNotFound) {
+            try await cache.subscribe(Subscription(node: "n", jid: self.owner, id: "a"), reuse: .any, limit: .max)
+        }
+        #expect(try await cache.node("n") == nil)
+        // Had it committed after all, its announcement would name this process: it still drops the node.
+        try await self.base.createNode(self.node("n"))
+        #expect(try await cache.subscriptions(node: "n").isEmpty)
+        _ = try await self.base.subscribe(
+            Subscription(node: "n", jid: self.reader, id: "late"),
+            reuse: .any,
+            limit: .max
+        )
+        cache.announced(node: "n", own: true)
+        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["late"])
+        // Once seen, this process's own announcements are skipped again; another's never are.
+        _ = try await self.base.subscribe(
+            Subscription(node: "n", jid: self.owner, id: "hidden"),
+            reuse: .any,
+            limit: .max
+        )
+        cache.announced(node: "n", own: true)
+        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["late"])
+        cache.announced(node: "n", own: false)
+        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["late", "hidden"])
+    }
+
     @Test func aMissingNodeIsNotRemembered() async throws {
         let cache = CachedPubSubStore(self.base)
         #expect(try await cache.node("later") == nil)

@@ -28,6 +28,9 @@ package final class CachedPubSubStore: PubSubStore {
         var order: [String] = []
         /// The writes in flight, per node.
         var writes: [String: Writes] = [:]
+        /// Nodes with a failed write, which may yet commit: the next announcement of a change this
+        /// process made to one of them is not skipped.
+        var uncertain: Set<String> = []
     }
 
     private struct Writes {
@@ -55,6 +58,14 @@ package final class CachedPubSubStore: PubSubStore {
             state.nextGeneration += 1
             state.entries[node] = Entry(generation: state.nextGeneration)
         }
+    }
+
+    /// PostgreSQL announced that `node` changed: by another process, or by this one (`own`), whose
+    /// writes the cache saw as they were answered. A failed write's outcome was not seen: the next
+    /// announcement of this process's own change to that node drops the node's entry too.
+    package func announced(node: String, own: Bool) {
+        let unseen = self.state.withLockedValue { state in !own || state.uncertain.remove(node) != nil }
+        if unseen { self.invalidate(node: node) }
     }
 
     /// Forgets everything: after a gap in the invalidations from other processes.
@@ -126,22 +137,27 @@ package final class CachedPubSubStore: PubSubStore {
         do {
             answer = try await write()
         } catch {
-            self.finishWriting(node) { _ in false }
+            self.finishWriting(node, failed: true) { _ in false }
             throw error
         }
-        self.finishWriting(node) { update(answer, &$0) }
+        self.finishWriting(node, failed: false) { update(answer, &$0) }
         return answer
     }
 
-    private func finishWriting(_ node: String, update: (inout [Subscription]) -> Bool) {
+    private func finishWriting(_ node: String, failed: Bool, update: (inout [Subscription]) -> Bool) {
         self.state.withLockedValue { state in
             let writes = state.writes[node]!
             state.writes[node] = writes.inFlight == 1 ? nil : Writes(inFlight: writes.inFlight - 1, overlapped: true)
+            if failed { state.uncertain.insert(node) }
             // A load in flight has an entry: the new generation tells it not to keep its result.
-            guard var entry = state.entries[node] else { return }
+            guard var entry = state.entries.removeValue(forKey: node) else { return }
             state.nextGeneration += 1
             entry.generation = state.nextGeneration
-            if !writes.overlapped, var subscriptions = entry.subscriptions, update(&subscriptions) {
+            // Taken out of the entry, and the entry out of the table, so that the list has one
+            // owner and changes in place: a node may have a million subscriptions.
+            var subscriptions = entry.subscriptions
+            entry.subscriptions = nil
+            if !writes.overlapped, subscriptions != nil, update(&subscriptions!) {
                 entry.subscriptions = subscriptions
                 state.entries[node] = entry
             } else {
