@@ -24,8 +24,7 @@ struct PublishTrimTests {
             )
             try await client.withConnection { connection in
                 try await connection.query("BEGIN", logger: TestDatabase.logger)
-                let before = try await Self.indexEntriesRead(connection)
-                let scannedBefore = try await Self.itemsScanned(connection)
+                let before = try await Self.itemsRead(connection)
                 try await connection.query(
                     """
                     SELECT * FROM herald_publish(ARRAY[\(id)], ARRAY['next'], ARRAY['<x/>'], ARRAY[true],
@@ -33,8 +32,8 @@ struct PublishTrimTests {
                     """,
                     logger: TestDatabase.logger
                 )
-                let read = try await Self.indexEntriesRead(connection) - before
-                let scanned = try await Self.itemsScanned(connection) - scannedBefore
+                let after = try await Self.itemsRead(connection)
+                let (read, scanned) = (after.indexEntries - before.indexEntries, after.rowsScanned - before.rowsScanned)
                 let oldest = try await connection.query(
                     "SELECT count(*)::int FROM items WHERE node_id = \(id) AND item_id = 'i0'",
                     logger: TestDatabase.logger
@@ -50,20 +49,16 @@ struct PublishTrimTests {
         }
     }
 
-    /// Rows of the items table read by sequential scans in this transaction.
-    static func itemsScanned(_ connection: PostgresConnection) async throws -> Int {
+    /// What this transaction has read of the items: entries of the (node_id, sequence) index, and
+    /// rows in sequential scans of the table.
+    static func itemsRead(_ connection: PostgresConnection) async throws -> (indexEntries: Int, rowsScanned: Int) {
         let rows = try await connection.query(
-            "SELECT pg_stat_get_xact_tuples_returned('items'::regclass)::int",
+            """
+            SELECT pg_stat_get_xact_tuples_returned('items_node_sequence'::regclass)::int,
+                   pg_stat_get_xact_tuples_returned('items'::regclass)::int
+            """,
             logger: TestDatabase.logger
         ).collect()
-        return try #require(try rows.first?.decode(Int.self))
-    }
-
-    static func indexEntriesRead(_ connection: PostgresConnection) async throws -> Int {
-        let rows = try await connection.query(
-            "SELECT pg_stat_get_xact_tuples_returned('items_node_sequence'::regclass)::int",
-            logger: TestDatabase.logger
-        ).collect()
-        return try #require(try rows.first?.decode(Int.self))
+        return try #require(try rows.first?.decode((Int, Int).self))
     }
 }

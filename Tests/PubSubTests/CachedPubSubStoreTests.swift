@@ -12,6 +12,11 @@ import XMPPCore
     let owner = try! JID("owner@localhost")
     let reader = try! JID("reader@localhost")
 
+    /// A subscription to node "n" that another process writes.
+    func subscribeBehindTheCache(_ jid: JID, id: String) async throws {
+        _ = try await self.base.subscribe(Subscription(node: "n", jid: jid, id: id), reuse: .any, limit: .max)
+    }
+
     func node(_ id: String) -> Node {
         Node(id: id, configuration: NodeConfiguration(), creator: self.owner, createdAt: Date(timeIntervalSince1970: 0))
     }
@@ -22,7 +27,7 @@ import XMPPCore
         #expect(try await cache.subscriptions(node: "n").isEmpty)
         #expect(try await cache.affiliation(node: "n", jid: self.reader) == .none)
         // Another process changes the database: the cache still answers what it loaded.
-        _ = try await self.base.subscribe(Subscription(node: "n", jid: self.reader, id: "s"), reuse: .any, limit: .max)
+        try await self.subscribeBehindTheCache(self.reader, id: "s")
         try await self.base.setAffiliations(node: "n", [self.reader: .publisher])
         #expect(try await cache.subscriptions(node: "n").isEmpty)
         #expect(try await cache.affiliation(node: "n", jid: self.reader) == .none)
@@ -60,11 +65,7 @@ import XMPPCore
         )
         #expect(try await cache.subscriptions(node: "n") == [first])
         // Written behind the cache's back: a reload would show it.
-        _ = try await self.base.subscribe(
-            Subscription(node: "n", jid: self.reader, id: "hidden"),
-            reuse: .any,
-            limit: .max
-        )
+        try await self.subscribeBehindTheCache(self.reader, id: "hidden")
         let second = try await cache.subscribe(
             Subscription(node: "n", jid: self.owner, id: "b", options: SubscriptionOptions(includeBody: true)),
             reuse: .sameOptions,
@@ -125,7 +126,7 @@ import XMPPCore
             limit: .max
         )
         #expect(try await cache.unsubscribe(node: "n", jid: self.owner, subscriptionID: nil) == 2)
-        _ = try await self.base.subscribe(Subscription(node: "n", jid: self.reader, id: "d"), reuse: .any, limit: .max)
+        try await self.subscribeBehindTheCache(self.reader, id: "d")
         #expect(try await cache.subscriptions(node: "n").map(\.id) == ["d"])
     }
 
@@ -141,19 +142,11 @@ import XMPPCore
         // Had it committed after all, its announcement would name this process: it still drops the node.
         try await self.base.createNode(self.node("n"))
         #expect(try await cache.subscriptions(node: "n").isEmpty)
-        _ = try await self.base.subscribe(
-            Subscription(node: "n", jid: self.reader, id: "late"),
-            reuse: .any,
-            limit: .max
-        )
+        try await self.subscribeBehindTheCache(self.reader, id: "late")
         cache.announced(node: "n", own: true)
         #expect(try await cache.subscriptions(node: "n").map(\.id) == ["late"])
         // Once seen, this process's own announcements are skipped again; another's never are.
-        _ = try await self.base.subscribe(
-            Subscription(node: "n", jid: self.owner, id: "hidden"),
-            reuse: .any,
-            limit: .max
-        )
+        try await self.subscribeBehindTheCache(self.owner, id: "hidden")
         cache.announced(node: "n", own: true)
         #expect(try await cache.subscriptions(node: "n").map(\.id) == ["late"])
         cache.announced(node: "n", own: false)
