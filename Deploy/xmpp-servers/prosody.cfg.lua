@@ -14,8 +14,8 @@ component_interface = "127.0.0.1"   -- or the address Herald connects from
 
 -- Optional, on Lua 5.4, for large fan-outs whichever pubsub service makes them: generational
 -- garbage collection. Prosody's default (incremental, pause 105 %) took about half of its time in
--- herald-bench's fan-outs; with this setting it delivered 1.7 to 2.3 times as many notifications a second,
--- Herald's and mod_pubsub's alike (Docs/performance.md). A global setting too.
+-- herald-bench's fan-outs; with this setting it delivered two to four times as many notifications
+-- a second, Herald's and mod_pubsub's alike (Docs/performance.md). A global setting too.
 -- gc = { mode = "generational" }
 
 -- Optional, for the presence and roster access models (XEP-0356): mod_privilege from

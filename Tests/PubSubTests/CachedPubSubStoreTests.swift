@@ -109,6 +109,7 @@ import XMPPCore
         let cache = CachedPubSubStore(self.base)
         try await cache.createNode(self.node("n"))
         _ = try await cache.subscribe(Subscription(node: "n", jid: self.owner, id: "a"), reuse: .any, limit: .max)
+        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["a"])
         // Behind the cache's back: one more subscription of the same JID, and "a" ended.
         _ = try await self.base.subscribe(
             Subscription(node: "n", jid: self.owner, id: "b", options: SubscriptionOptions(deliver: false)),
@@ -139,18 +140,27 @@ import XMPPCore
             try await cache.subscribe(Subscription(node: "n", jid: self.owner, id: "a"), reuse: .any, limit: .max)
         }
         #expect(try await cache.node("n") == nil)
-        // Had it committed after all, its announcement would name this process: it still drops the node.
+        // Had it committed after all, its announcement would name this process: for a while, such
+        // announcements still drop the node, even after another one of its own.
         try await self.base.createNode(self.node("n"))
         #expect(try await cache.subscriptions(node: "n").isEmpty)
         try await self.subscribeBehindTheCache(self.reader, id: "late")
         cache.announced(node: "n", own: true)
         #expect(try await cache.subscriptions(node: "n").map(\.id) == ["late"])
-        // Once seen, this process's own announcements are skipped again; another's never are.
+        try await self.subscribeBehindTheCache(self.owner, id: "later")
+        cache.announced(node: "n", own: true)
+        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["late", "later"])
+    }
+
+    @Test func ownAnnouncementsAreSkippedAndOthersAreNot() async throws {
+        let cache = CachedPubSubStore(self.base)
+        try await cache.createNode(self.node("n"))
+        #expect(try await cache.subscriptions(node: "n").isEmpty)
         try await self.subscribeBehindTheCache(self.owner, id: "hidden")
         cache.announced(node: "n", own: true)
-        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["late"])
+        #expect(try await cache.subscriptions(node: "n").isEmpty)
         cache.announced(node: "n", own: false)
-        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["late", "hidden"])
+        #expect(try await cache.subscriptions(node: "n").map(\.id) == ["hidden"])
     }
 
     @Test func aMissingNodeIsNotRemembered() async throws {

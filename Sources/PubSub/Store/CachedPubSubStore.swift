@@ -12,7 +12,7 @@ package import XMPPCore
 /// every write and by `invalidate`, and a load stores its result only if the generation it started
 /// from is still current. Two writes to one node that overlap drop its entry: their answers may
 /// arrive in another order than their commits. Changes made by other processes reach the cache
-/// through `invalidate` (PostgreSQL `LISTEN/NOTIFY`, decision 0015).
+/// through `announced` (PostgreSQL `LISTEN/NOTIFY`, decision 0015).
 package final class CachedPubSubStore: PubSubStore {
     private struct Entry {
         var generation: UInt64
@@ -28,9 +28,9 @@ package final class CachedPubSubStore: PubSubStore {
         var order: [String] = []
         /// The writes in flight, per node.
         var writes: [String: Writes] = [:]
-        /// Nodes with a failed write, which may yet commit: the next announcement of a change this
-        /// process made to one of them is not skipped.
-        var uncertain: Set<String> = []
+        /// Nodes with a failed write, which may yet commit, and until when: the announcements of
+        /// this process's own changes to them are not skipped meanwhile.
+        var uncertain: [String: ContinuousClock.Instant] = [:]
     }
 
     private struct Writes {
@@ -61,12 +61,23 @@ package final class CachedPubSubStore: PubSubStore {
     }
 
     /// PostgreSQL announced that `node` changed: by another process, or by this one (`own`), whose
-    /// writes the cache saw as they were answered. A failed write's outcome was not seen: the next
-    /// announcement of this process's own change to that node drops the node's entry too.
+    /// writes the cache saw as they were answered. A failed write's outcome was not seen: for
+    /// `uncertainty` after it, this process's own announcements for its node drop the entry too,
+    /// since that write may commit late, after a later one.
     package func announced(node: String, own: Bool) {
-        let unseen = self.state.withLockedValue { state in !own || state.uncertain.remove(node) != nil }
+        let now = ContinuousClock.now
+        let unseen = self.state.withLockedValue { state in
+            guard own else { return true }
+            guard let until = state.uncertain[node] else { return false }
+            if until <= now { state.uncertain[node] = nil }
+            return until > now
+        }
         if unseen { self.invalidate(node: node) }
     }
+
+    /// How long after a failed write its node's own announcements are still heeded: a commit seen
+    /// to fail that lands later than this is not caught until the node's entry goes.
+    static let uncertainty: Duration = .seconds(60)
 
     /// Forgets everything: after a gap in the invalidations from other processes.
     package func invalidateAll() {
@@ -148,7 +159,11 @@ package final class CachedPubSubStore: PubSubStore {
         self.state.withLockedValue { state in
             let writes = state.writes[node]!
             state.writes[node] = writes.inFlight == 1 ? nil : Writes(inFlight: writes.inFlight - 1, overlapped: true)
-            if failed { state.uncertain.insert(node) }
+            if failed {
+                let now = ContinuousClock.now
+                state.uncertain = state.uncertain.filter { $0.value > now }  // failures are rare
+                state.uncertain[node] = now + Self.uncertainty
+            }
             // A load in flight has an entry: the new generation tells it not to keep its result.
             guard var entry = state.entries.removeValue(forKey: node) else { return }
             state.nextGeneration += 1
