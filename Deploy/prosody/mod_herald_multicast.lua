@@ -86,10 +86,10 @@ module:hook("message/host", function (event)
 	-- level (mod_carbons, mod_offline, mod_mam); a copy keeps a top level of its own all the same,
 	-- so that one kept holds its own 'to'. mod_pubsub clones each copy whole; not doing so
 	-- took Herald from 82-86 to 107-109 % of its notifications/s in runs of herald-bench (decision 0019).
-	local children, tags = stanza, stanza.tags;
+	local tags = stanza.tags;
 	for _, to in ipairs(targets) do
 		local copy = st.clone(stanza, true);
-		for i = 1, #children do copy[i] = children[i]; end
+		for i = 1, #stanza do copy[i] = stanza[i]; end
 		for i = 1, #tags do copy.tags[i] = tags[i]; end
 		copy.attr.to = to;
 		module:send(copy);
